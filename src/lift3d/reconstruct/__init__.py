@@ -1,0 +1,1 @@
+"""reconstruct stage."""
