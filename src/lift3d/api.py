@@ -1,0 +1,210 @@
+"""The public entry points: convert a picture, or load a converter once and reuse it.
+
+The CLI, the evaluation runner and any server all go through `Converter`, so every
+path to an asset is the same code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import trimesh
+
+import lift3d
+from lift3d.asset import AssetOptions, build_asset, render_preview
+from lift3d.errors import OptionError
+from lift3d.export import save_asset
+from lift3d.files import write_bytes_atomic
+from lift3d.generate import extrude_slab, inflate
+from lift3d.inputs import CutoutOptions, find_object, make_cutout, read_picture
+from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
+from lift3d.types import Asset, Cutout, Picture, ShapeMaps
+
+CLASSICAL_GENERATORS = ("inflate", "slab")
+GENERATORS = ("diffusion", *CLASSICAL_GENERATORS)
+
+
+def default_generator() -> str:
+    """The learned model when its weights are installed, else classical inflation."""
+    from lift3d.generate.diffusion.weights import shipped_model_dir
+
+    return "diffusion" if shipped_model_dir() is not None else "inflate"
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    """Everything a conversion can be asked for; the CLI flags map one to one."""
+
+    generator: str = ""  # diffusion | inflate | slab; empty picks the best installed
+    max_faces: int = 20000
+    texture_px: int = 1024
+    height_m: float = 1.0
+    seed: int = 0
+    steps: int = 0  # diffusion sampling steps; 0 uses the model's default, 1 is deterministic
+    variants: int = 1  # different plausible results from consecutive seeds
+    ensemble: int = 1  # samples averaged into one result, for accuracy
+    cutout_px: int = 256
+    grid_px: int = 160
+
+    def __post_init__(self) -> None:
+        if self.generator and self.generator not in GENERATORS:
+            raise OptionError(f"unknown generator {self.generator!r}; choose one of {', '.join(GENERATORS)}")
+        if self.variants < 1 or self.variants > 16:
+            raise OptionError(f"variants must be between 1 and 16, got {self.variants}")
+        if self.ensemble < 1 or self.ensemble > 16:
+            raise OptionError(f"ensemble must be between 1 and 16, got {self.ensemble}")
+        if self.steps < 0 or self.steps > 1000:
+            raise OptionError(f"steps must be between 0 and 1000, got {self.steps}")
+        if self.height_m <= 0:
+            raise OptionError(f"height must be positive, got {self.height_m} m")
+        AssetOptions(max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m)
+        CutoutOptions(size_px=self.cutout_px)
+        ReconstructOptions(grid_px=self.grid_px)
+
+    def resolved(self) -> ConvertOptions:
+        return self if self.generator else replace(self, generator=default_generator())
+
+
+@dataclass
+class StageTimer:
+    """Seconds spent per pipeline stage, reported by benchmarks and progress displays."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    on_stage: Callable[[str], None] | None = None
+
+    def stage(self, name: str) -> _StageContext:
+        return _StageContext(self, name)
+
+
+class _StageContext:
+    def __init__(self, timer: StageTimer, name: str) -> None:
+        self.timer, self.name = timer, name
+
+    def __enter__(self) -> None:
+        if self.timer.on_stage:
+            self.timer.on_stage(self.name)
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self.start
+        self.timer.seconds[self.name] = self.timer.seconds.get(self.name, 0.0) + elapsed
+
+
+class Converter:
+    """A loaded pipeline: picture -> cutout -> shape maps -> mesh -> asset.
+
+    Holding one keeps the diffusion model in memory, so repeated conversions
+    (variants, batches, a server) do not reload weights.
+    """
+
+    def __init__(self, generator: str = "", model_dir: str | os.PathLike | None = None) -> None:
+        self.generator = generator or default_generator()
+        if self.generator not in GENERATORS:
+            raise OptionError(f"unknown generator {self.generator!r}; choose one of {', '.join(GENERATORS)}")
+        self.model = None
+        if self.generator == "diffusion":
+            from lift3d.generate.diffusion.weights import load_shape_model
+
+            self.model = load_shape_model(model_dir)
+
+    @property
+    def identity(self) -> dict:
+        """What produced a result: enough to reproduce it."""
+        if self.model is None:
+            return {"generator": self.generator, "lift3d": lift3d.__version__}
+        return {"generator": self.generator, "lift3d": lift3d.__version__, **self.model.identity}
+
+    def cutout(self, picture: Picture, options: ConvertOptions) -> Cutout:
+        mask = find_object(picture)
+        return make_cutout(picture, mask, CutoutOptions(size_px=options.cutout_px))
+
+    def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
+        if self.generator == "inflate":
+            return inflate(cutout)
+        if self.generator == "slab":
+            return extrude_slab(cutout)
+        assert self.model is not None
+        return self.model.predict(cutout, seed=seed, steps=options.steps, ensemble=options.ensemble)
+
+    def mesh(self, maps: ShapeMaps, options: ConvertOptions) -> trimesh.Trimesh:
+        return maps_to_mesh(maps, ReconstructOptions(grid_px=options.grid_px))
+
+    def convert(
+        self, image: str | os.PathLike | Picture, options: ConvertOptions, timer: StageTimer | None = None
+    ) -> list[Asset]:
+        """One asset per variant, each with its provenance."""
+        options = replace(options, generator=self.generator)
+        timer = timer or StageTimer()
+        with timer.stage("read"):
+            picture = image if isinstance(image, Picture) else read_picture(image)
+        with timer.stage("cutout"):
+            cutout = self.cutout(picture, options)
+        assets = []
+        for variant in range(options.variants):
+            seed = options.seed + variant
+            with timer.stage("generate"):
+                maps = self.shape_maps(cutout, options, seed)
+            with timer.stage("mesh"):
+                mesh = self.mesh(maps, options)
+            with timer.stage("asset"):
+                asset = build_asset(
+                    mesh,
+                    cutout,
+                    maps,
+                    AssetOptions(max_faces=options.max_faces, texture_px=options.texture_px, height_m=options.height_m),
+                )
+            asset.provenance = {
+                "source": picture.source,
+                "input_kind": cutout.kind,
+                "seed": seed,
+                "variant": variant,
+                "options": asdict(options),
+                "model": self.identity,
+            }
+            assets.append(asset)
+        return assets
+
+
+@functools.lru_cache(maxsize=4)
+def load_converter(generator: str = "", model_dir: str | None = None) -> Converter:
+    """A converter kept warm between calls (the model is loaded once per process)."""
+    return Converter(generator, model_dir)
+
+
+def convert(image: str | os.PathLike | Picture, **options: object) -> Asset:
+    """Convert one picture into an asset; keyword options are those of ConvertOptions.
+
+    >>> asset = convert("mug.png", max_faces=5000)  # doctest: +SKIP
+    >>> save(asset, "mug.glb")  # doctest: +SKIP
+    """
+    resolved = ConvertOptions(**options).resolved()  # type: ignore[arg-type]
+    return load_converter(resolved.generator).convert(image, replace(resolved, variants=1))[0]
+
+
+def variant_paths(path: str | os.PathLike, count: int) -> list[Path]:
+    """name.glb for one result; name_0.glb ... name_{N-1}.glb for variants."""
+    target = Path(path)
+    if count == 1:
+        return [target]
+    return [target.with_name(f"{target.stem}_{index}{target.suffix}") for index in range(count)]
+
+
+def save(asset: Asset, path: str | os.PathLike) -> list[Path]:
+    """Write the asset (format by extension) and its provenance JSON beside it."""
+    written = save_asset(asset, path)
+    record = Path(path).with_suffix(".lift3d.json")
+    write_bytes_atomic(record, json.dumps(asset.provenance, indent=2, default=str).encode())
+    return [*written, record]
+
+
+def save_preview(assets: list[Asset], path: str | os.PathLike) -> Path:
+    """A sheet of renders of each asset from several angles (one row per variant)."""
+    labels = [f"seed {asset.provenance.get('seed', '?')}" for asset in assets]
+    return render_preview(assets, path, labels=labels)
+

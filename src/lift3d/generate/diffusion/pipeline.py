@@ -1,0 +1,107 @@
+"""The sampling pipeline: UNet + DDIM scheduler, with the denoising loop written out.
+
+`ShapeDiffusion` is saved and loaded like a diffusers pipeline: `unet/` and
+`scheduler/` folders of config.json + safetensors, plus `lift3d.json` with the
+training record. It converts a Cutout into ShapeMaps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DDIMScheduler, DDPMScheduler
+
+from lift3d.errors import ModelError
+from lift3d.generate.diffusion.model import ShapeUNet
+from lift3d.types import Cutout, ShapeMaps
+
+DEFAULT_STEPS = 10
+
+
+def noise_schedule() -> DDPMScheduler:
+    """The training schedule; x0 prediction keeps one-step sampling meaningful."""
+    return DDPMScheduler(
+        num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="sample", clip_sample=False
+    )
+
+
+def sampling_scheduler(training: DDPMScheduler) -> DDIMScheduler:
+    """DDIM over the same betas; trailing spacing so one step starts from pure noise."""
+    return DDIMScheduler.from_config(training.config, timestep_spacing="trailing", set_alpha_to_one=True)
+
+
+def condition_from_cutout(cutout: Cutout, size_px: int) -> torch.Tensor:
+    """Picture (RGB on white) and object coverage at the model's size, scaled to [-1, 1]."""
+    import cv2
+
+    rgb = cv2.resize(cutout.rgb.astype(np.float32), (size_px, size_px), interpolation=cv2.INTER_AREA)
+    coverage = cv2.resize(cutout.mask.astype(np.float32), (size_px, size_px), interpolation=cv2.INTER_AREA)
+    stacked = np.concatenate([rgb, coverage[..., None]], axis=2).transpose(2, 0, 1)
+    return torch.from_numpy(stacked * 2.0 - 1.0).float()[None]
+
+
+@dataclass
+class ShapeDiffusion:
+    """A loaded model: denoiser, scheduler and where they came from."""
+
+    unet: ShapeUNet
+    scheduler: DDIMScheduler
+    record: dict  # training record: data recipe, steps, metrics
+    weights_hash: str = ""
+
+    @property
+    def size_px(self) -> int:
+        return int(self.unet.config.sample_size)
+
+    @property
+    def identity(self) -> dict:
+        return {"model": self.record.get("name", "shape-diffusion"), "weights_sha256": self.weights_hash}
+
+    @torch.no_grad()
+    def sample(
+        self, condition: torch.Tensor, steps: int = DEFAULT_STEPS, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Denoise maps for a batch of conditions (B, 4, H, W) -> (B, 2, H, W)."""
+        self.unet.eval()
+        shape = (condition.shape[0], self.unet.config.out_channels, *condition.shape[2:])
+        maps = torch.randn(shape, generator=generator)
+        self.scheduler.set_timesteps(steps)
+        for timestep in self.scheduler.timesteps:
+            predicted = self.unet(torch.cat([maps, condition], dim=1), timestep).sample
+            maps = self.scheduler.step(predicted, timestep, maps, eta=0.0).prev_sample
+        return maps
+
+    def predict(self, cutout: Cutout, seed: int = 0, steps: int = 0, ensemble: int = 1) -> ShapeMaps:
+        """Shape maps for one cutout; `ensemble` samples are averaged."""
+        condition = condition_from_cutout(cutout, self.size_px).repeat(ensemble, 1, 1, 1)
+        generator = torch.Generator().manual_seed(seed)
+        maps = self.sample(condition, steps or DEFAULT_STEPS, generator).mean(dim=0).numpy()
+        return ShapeMaps(mask=cutout.mask, front_z=maps[0].astype(np.float32), back_z=maps[1].astype(np.float32))
+
+    def save_pretrained(self, folder: str | os.PathLike) -> None:
+        folder = Path(folder)
+        self.unet.save_pretrained(folder / "unet", safe_serialization=True)
+        self.scheduler.save_pretrained(folder / "scheduler")
+        (folder / "lift3d.json").write_text(json.dumps(self.record, indent=2))
+
+    @classmethod
+    def from_pretrained(cls, folder: str | os.PathLike) -> ShapeDiffusion:
+        """Load from a local folder (never from a hub), safetensors only."""
+        folder = Path(folder)
+        weights = folder / "unet" / "diffusion_pytorch_model.safetensors"
+        if not weights.is_file():
+            raise ModelError(f"no model weights at {weights}")
+        try:
+            unet = ShapeUNet.from_pretrained(folder / "unet", use_safetensors=True, local_files_only=True)
+            scheduler = DDIMScheduler.from_pretrained(folder / "scheduler", local_files_only=True)
+            record = json.loads((folder / "lift3d.json").read_text()) if (folder / "lift3d.json").exists() else {}
+        except (OSError, ValueError, json.JSONDecodeError) as error:
+            raise ModelError(f"cannot load the model in {folder}: {error}".splitlines()[0]) from None
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+        return cls(unet=unet.eval(), scheduler=scheduler, record=record, weights_hash=digest)

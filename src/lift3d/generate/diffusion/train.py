@@ -1,0 +1,261 @@
+"""Training the shape diffusion model from scratch on synthetic shards, on the CPU.
+
+One readable loop: settings in `TrainOptions`, data held in memory at the model's
+size, x0-prediction loss weighted toward the object, EMA weights, bf16 autocast,
+safetensors checkpoints that resume exactly, and a held-out check as it goes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers.training_utils import EMAModel
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from lift3d.errors import OptionError
+from lift3d.generate.diffusion.model import build_unet
+from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Settings of one training run; saved beside its checkpoints."""
+
+    data: str  # folder of training shards
+    out: str  # run folder: checkpoints, final model, log
+    heldout: str = ""  # folder of held-out shards for the periodic check
+    size_px: int = 64
+    block_channels: tuple[int, ...] = (32, 64, 96, 128)
+    batch_size: int = 16
+    steps: int = 10000
+    learning_rate: float = 1e-3
+    warmup_steps: int = 200
+    ema_decay: float = 0.999
+    background_weight: float = 0.1  # loss weight off the object, where maps are just 0
+    checkpoint_every: int = 500
+    eval_every: int = 1000
+    seed: int = 0
+    bf16: bool = True
+    threads: int = 2
+    limit_samples: int = 0  # use only the first N samples (0: all)
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_size < 1:
+            raise OptionError("steps and batch size must be at least 1")
+        if self.size_px % (2 ** (len(self.block_channels) - 1)):
+            raise OptionError(f"size_px {self.size_px} must be divisible by 2^(levels-1)")
+
+
+def shrink_sample_arrays(rgba: np.ndarray, front: np.ndarray, back: np.ndarray, size_px: int) -> tuple:
+    """Rendered pictures and maps at the model's size: condition (N,4,s,s) and maps (N,2,s,s).
+
+    The picture is composited on white exactly as the cutout stage does; maps are
+    averaged over object pixels only, so the rim is not pulled toward 0.
+    """
+    count, full = rgba.shape[:2]
+    factor = full // size_px
+    if factor * size_px != full:
+        raise OptionError(f"sample size {full} is not a multiple of the model size {size_px}")
+
+    def blocks(values: np.ndarray) -> np.ndarray:
+        return values.reshape(count, size_px, factor, size_px, factor, *values.shape[3:]).astype(np.float32)
+
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    rgb = rgba[..., :3].astype(np.float32) / 255.0
+    on_white = rgb * alpha + (1.0 - alpha)  # renders are not premultiplied
+    coverage = blocks(alpha[..., 0]).mean(axis=(2, 4))
+    picture = blocks(on_white).mean(axis=(2, 4))
+    hard = blocks((rgba[..., 3] > 127).astype(np.float32))
+    weight = hard.sum(axis=(2, 4))
+    maps = [
+        (blocks(values.astype(np.float32)) * hard).sum(axis=(2, 4)) / np.maximum(weight, 1.0) for values in (front, back)
+    ]
+    condition = np.concatenate([picture.transpose(0, 3, 1, 2), coverage[:, None]], axis=1) * 2.0 - 1.0
+    return condition.astype(np.float16), np.stack(maps, axis=1).astype(np.float16)
+
+
+def load_arrays(folder: str, size_px: int, limit: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every shard of a folder at the model's size, in memory (float16)."""
+    from lift3d.data.shards import list_shards, read_shard
+
+    conditions, maps = [], []
+    total = 0
+    for path in list_shards(folder):
+        shard = read_shard(path)
+        condition, target = shrink_sample_arrays(shard.rgba, shard.front_z, shard.back_z, size_px)
+        conditions.append(condition)
+        maps.append(target)
+        total += len(condition)
+        if limit and total >= limit:
+            break
+    if not conditions:
+        raise OptionError(f"no shards found in {folder}")
+    condition_all = torch.from_numpy(np.concatenate(conditions))
+    maps_all = torch.from_numpy(np.concatenate(maps))
+    if limit:
+        condition_all, maps_all = condition_all[:limit], maps_all[:limit]
+    return condition_all, maps_all
+
+
+def augment(condition: torch.Tensor, maps: torch.Tensor, generator: torch.Generator) -> tuple:
+    """Mirror, recolour and add noise so the model learns shape, not the renderer's palette."""
+    batch = condition.shape[0]
+    flip = torch.rand(batch, generator=generator) < 0.5
+    condition = torch.where(flip[:, None, None, None], condition.flip(-1), condition)
+    maps = torch.where(flip[:, None, None, None], maps.flip(-1), maps)
+    rgb, coverage = condition[:, :3], condition[:, 3:]
+    inside = (coverage + 1.0) / 2.0
+    gain = 1.0 + 0.3 * (torch.rand(batch, 3, 1, 1, generator=generator) - 0.5)
+    shift = 0.3 * (torch.rand(batch, 3, 1, 1, generator=generator) - 0.5)
+    recoloured = (rgb * gain + shift).clamp(-1.0, 1.0)
+    grey = torch.rand(batch, 1, 1, 1, generator=generator) < 0.2
+    recoloured = torch.where(grey, recoloured.mean(dim=1, keepdim=True).expand_as(recoloured), recoloured)
+    recoloured = recoloured + 0.03 * torch.randn(recoloured.shape, generator=generator)
+    rgb = recoloured * inside + rgb * (1.0 - inside)
+    return torch.cat([rgb, coverage], dim=1), maps
+
+
+def masked_l1(predicted: torch.Tensor, maps: torch.Tensor, condition: torch.Tensor) -> float:
+    """Mean absolute map error on the object, in view units."""
+    inside = (condition[:, 3:] > 0).float()
+    return float(((predicted - maps).abs() * inside).sum() / (inside.sum() * maps.shape[1]).clamp(min=1.0))
+
+
+def learning_rate(options: TrainOptions, step: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth."""
+    if step < options.warmup_steps:
+        return options.learning_rate * (step + 1) / options.warmup_steps
+    progress = (step - options.warmup_steps) / max(1, options.steps - options.warmup_steps)
+    return options.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def save_checkpoint(folder: Path, step: int, unet, ema: EMAModel, optimizer, generator) -> None:
+    """Everything needed to resume exactly, as safetensors + JSON (nothing pickled)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in unet.state_dict().items()}, folder / "unet.safetensors.tmp")
+    ema_tensors = {f"ema.{i}": p.detach().contiguous() for i, p in enumerate(ema.shadow_params)}
+    optimizer_tensors: dict[str, torch.Tensor] = {}
+    steps: dict[str, float] = {}
+    for index, state in optimizer.state_dict()["state"].items():
+        optimizer_tensors[f"exp_avg.{index}"] = state["exp_avg"].contiguous()
+        optimizer_tensors[f"exp_avg_sq.{index}"] = state["exp_avg_sq"].contiguous()
+        steps[str(index)] = float(state["step"])
+    save_file({**ema_tensors, **optimizer_tensors, "rng": generator.get_state()}, folder / "state.safetensors.tmp")
+    (folder / "unet.safetensors.tmp").replace(folder / "unet.safetensors")
+    (folder / "state.safetensors.tmp").replace(folder / "state.safetensors")
+    (folder / "progress.json").write_text(json.dumps({"step": step, "optimizer_steps": steps, "ema_step": ema.optimization_step}))
+
+
+def load_checkpoint(folder: Path, unet, ema: EMAModel, optimizer, generator) -> int:
+    """Restore a run saved by save_checkpoint; returns the step to continue from."""
+    progress = json.loads((folder / "progress.json").read_text())
+    unet.load_state_dict(load_file(folder / "unet.safetensors"))
+    state = load_file(folder / "state.safetensors")
+    for index, parameter in enumerate(ema.shadow_params):
+        parameter.data.copy_(state[f"ema.{index}"])
+    ema.optimization_step = progress["ema_step"]
+    optimizer_state = optimizer.state_dict()
+    for index_text, step in progress["optimizer_steps"].items():
+        index = int(index_text)
+        optimizer_state["state"][index] = {
+            "step": torch.tensor(step),
+            "exp_avg": state[f"exp_avg.{index}"],
+            "exp_avg_sq": state[f"exp_avg_sq.{index}"],
+        }
+    optimizer.load_state_dict(optimizer_state)
+    generator.set_state(state["rng"])
+    return int(progress["step"])
+
+
+def evaluate_heldout(model: ShapeDiffusion, condition: torch.Tensor, maps: torch.Tensor) -> dict:
+    """Map error of one-step and default sampling on held-out samples."""
+    generator = torch.Generator().manual_seed(0)
+    one = model.sample(condition.float(), steps=1, generator=generator)
+    few = model.sample(condition.float(), steps=10, generator=torch.Generator().manual_seed(0))
+    return {"l1_1step": masked_l1(one, maps.float(), condition), "l1_10step": masked_l1(few, maps.float(), condition)}
+
+
+def train(options: TrainOptions, progress: bool = True) -> Path:
+    """Train (or resume) a run; returns the folder of the final EMA model."""
+    torch.set_num_threads(options.threads)
+    torch.manual_seed(options.seed)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "options.json").write_text(json.dumps(asdict(options), indent=2))
+
+    condition_all, maps_all = load_arrays(options.data, options.size_px, options.limit_samples)
+    heldout = load_arrays(options.heldout, options.size_px, 128) if options.heldout else None
+
+    unet = build_unet(options.size_px, options.block_channels)
+    schedule = noise_schedule()
+    optimizer = torch.optim.AdamW(unet.parameters(), lr=options.learning_rate, weight_decay=1e-4)
+    ema = EMAModel(unet.parameters(), decay=options.ema_decay)
+    generator = torch.Generator().manual_seed(options.seed)
+    checkpoint = out / "checkpoint"
+    start = load_checkpoint(checkpoint, unet, ema, optimizer, generator) if (checkpoint / "progress.json").exists() else 0
+
+    log = (out / "log.jsonl").open("a")
+    bar = tqdm(total=options.steps, initial=start, disable=not progress, unit="step", dynamic_ncols=True)
+    started, seen = time.perf_counter(), 0
+    alphas = schedule.alphas_cumprod
+    unet.train()
+    for step in range(start, options.steps):
+        index = torch.randint(0, len(condition_all), (options.batch_size,), generator=generator)
+        condition, maps = augment(condition_all[index].float(), maps_all[index].float(), generator)
+        noise = torch.randn(maps.shape, generator=generator)
+        timesteps = torch.randint(0, schedule.config.num_train_timesteps, (options.batch_size,), generator=generator)
+        scale = alphas[timesteps].sqrt()[:, None, None, None]
+        noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
+        weight = torch.where(condition[:, 3:] > -1.0, 1.0, options.background_weight)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(options, step)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.bf16):
+            predicted = unet(torch.cat([noisy, condition], dim=1), timesteps).sample
+        loss = ((predicted.float() - maps) ** 2 * weight).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        optimizer.step()
+        ema.step(unet.parameters())
+        seen += options.batch_size
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.4f}", samples_s=f"{seen / (time.perf_counter() - started):.0f}")
+        record: dict = {"step": step + 1, "loss": loss.item()}
+        if heldout is not None and (step + 1) % options.eval_every == 0:
+            record.update(evaluate_heldout(ema_model(unet, ema, schedule, {}), *heldout))
+            unet.train()
+            bar.write(json.dumps(record))
+        log.write(json.dumps(record) + "\n")
+        if (step + 1) % options.checkpoint_every == 0 or step + 1 == options.steps:
+            save_checkpoint(checkpoint, step + 1, unet, ema, optimizer, generator)
+            log.flush()
+    bar.close()
+    log.close()
+
+    record = {
+        "name": "shape-diffusion",
+        "train_options": asdict(options),
+        "train_samples": len(condition_all),
+        "parameters": sum(p.numel() for p in unet.parameters()),
+        "wall_seconds_this_session": round(time.perf_counter() - started, 1),
+    }
+    if heldout is not None:
+        record["heldout_map_l1"] = evaluate_heldout(ema_model(unet, ema, schedule, record), *heldout)
+    model = ema_model(unet, ema, schedule, record)
+    model.save_pretrained(out / "model")
+    return out / "model"
+
+
+def ema_model(unet, ema: EMAModel, schedule, record: dict) -> ShapeDiffusion:
+    """A sampling model carrying a copy of the EMA weights (the training UNet is untouched)."""
+    copy = build_unet(unet.config.sample_size, tuple(unet.config.block_out_channels))
+    copy.load_state_dict(unet.state_dict())
+    ema.copy_to(copy.parameters())
+    return ShapeDiffusion(unet=copy.eval(), scheduler=sampling_scheduler(schedule), record=record)
