@@ -31,6 +31,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise OutputError(f"cannot write to {parent}: {error.strerror}") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp makes owner-only files; give results the usual umask-based mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, target)

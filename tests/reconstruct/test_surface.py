@@ -40,7 +40,9 @@ def test_box_maps_keep_flat_faces_at_the_right_depth() -> None:
     x, y = view_grid(128)
     mask = (np.abs(x) < 0.5) & (np.abs(y) < 0.3)
     front = np.full(mask.shape, 0.2, np.float32)
-    mesh = maps_to_mesh(ShapeMaps(mask=mask, front_z=front, back_z=-front), ReconstructOptions(smooth_iterations=0))
+    mesh = maps_to_mesh(
+        ShapeMaps(mask=mask, front_z=front, back_z=-front), ReconstructOptions(smooth_iterations=0)
+    )
     assert mesh.is_watertight
     np.testing.assert_allclose(mesh.bounds, [[-0.5, -0.3, -0.2], [0.5, 0.3, 0.2]], atol=0.02)
 
@@ -70,7 +72,9 @@ def test_any_mask_gives_a_closed_outward_mesh(seed: int, blobs: int) -> None:
     noise = ndimage.gaussian_filter(rng.standard_normal((64, 64)), 4)
     mask = noise > np.quantile(noise, 1 - 0.1 * blobs)
     depth = rng.uniform(-0.5, 0.5, (16, 16)).astype(np.float32)
-    maps = ShapeMaps(mask=mask, front_z=depth + 0.1, back_z=depth - rng.uniform(0, 0.3, (16, 16)).astype(np.float32))
+    maps = ShapeMaps(
+        mask=mask, front_z=depth + 0.1, back_z=depth - rng.uniform(0, 0.3, (16, 16)).astype(np.float32)
+    )
     mesh = maps_to_mesh(maps, ReconstructOptions(grid_px=64))
     assert mesh.is_watertight
     assert mesh.is_winding_consistent

@@ -1,1 +1,5 @@
-"""export stage."""
+"""export stage: write an Asset as .glb, .obj (+ .mtl, .png), .ply or .stl."""
+
+from lift3d.export.save import DEFAULT_SUFFIX, EXPORTERS, save_asset
+
+__all__ = ["DEFAULT_SUFFIX", "EXPORTERS", "save_asset"]

@@ -1,0 +1,171 @@
+"""Texture bake: colour every texel of the UV atlas from the picture and the hidden side."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from lift3d.types import Cutout, ShapeMaps
+
+# Surfaces whose normal z is above +BLEND_NZ take the picture's colour, below -BLEND_NZ
+# the hidden side's; side walls in between mix both, which hides the seam at the rim.
+BLEND_NZ = 0.25
+# Without a predicted back colour the hidden side reuses the front colour, a bit darker
+# so front and back read as different sides.
+BACK_SHADE = 0.85
+# The cutout's outermost ring of mask pixels is blended with the white background.
+RIM_ERODE_PX = 1
+_SUBPIXEL_BITS = 4
+_REMAP_WIDTH = 1024
+_TEXELS_PER_BAND = 1 << 20
+
+
+def bake_texture(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    uv: np.ndarray,
+    normals: np.ndarray,
+    cutout: Cutout,
+    maps: ShapeMaps | None,
+    texture_px: int,
+) -> np.ndarray:
+    """Return a (T, T, 3) uint8 base-colour texture for a mesh in the view frame.
+
+    Each texel finds its triangle in UV space, hence a 3D point and a normal; the
+    point's (x, y) projection picks colours from the picture (front) and from
+    `maps.back_rgb` (back), both first extended past the mask so the rim never picks
+    up background. Texels outside all charts copy their nearest chart texel, which
+    fills the gutters so mip-mapping and bilinear lookups do not bleed in black.
+    """
+    face_index = rasterize_faces(uv, faces, texture_px)
+    covered = face_index >= 0
+    if not covered.any():
+        raise ValueError("no triangle covers a texel; the UV atlas is empty")
+    front_image = extend_beyond_mask(cutout.rgb, cutout.mask)
+    back_image = None
+    if maps is not None and maps.back_rgb is not None:
+        back_mask = _resize_mask(cutout.mask, maps.back_rgb.shape[:2])
+        back_image = extend_beyond_mask(np.asarray(maps.back_rgb, dtype=np.float32), back_mask)
+    corners_px = _uv_to_pixels(uv, texture_px)
+    texture = np.zeros((texture_px, texture_px, 3), dtype=np.uint8)
+    # Bands of rows bound the per-texel arrays (~100 bytes each) at large textures.
+    band = max(1, _TEXELS_PER_BAND // texture_px)
+    for top in range(0, texture_px, band):
+        rows, cols = np.nonzero(covered[top : top + band])
+        rows += top
+        texel_faces = faces[face_index[rows, cols]]
+        weights = _barycentric(corners_px[texel_faces], np.stack([cols, rows], axis=1).astype(np.float64))
+        position = np.einsum("nk,nkd->nd", weights, vertices[texel_faces])
+        normal = np.einsum("nk,nkd->nd", weights, normals[texel_faces])
+        normal_z = normal[:, 2] / np.maximum(np.linalg.norm(normal, axis=1), 1e-12)
+        colour = _blend_sides(position, normal_z, front_image, back_image)
+        texture[rows, cols] = np.clip(np.rint(colour * 255), 0, 255).astype(np.uint8)
+    return fill_from_nearest(texture, covered)
+
+
+def _blend_sides(
+    position: np.ndarray, normal_z: np.ndarray, front_image: np.ndarray, back_image: np.ndarray | None
+) -> np.ndarray:
+    """Mix front and back colours by how much each surface point faces the viewer."""
+    front = sample_view_image(front_image, position[:, 0], position[:, 1])
+    if back_image is None:
+        back = front * BACK_SHADE
+    else:
+        back = sample_view_image(back_image, position[:, 0], position[:, 1])
+    t = np.clip((normal_z + BLEND_NZ) / (2 * BLEND_NZ), 0.0, 1.0)
+    front_weight = (t * t * (3 - 2 * t))[:, None]
+    return front_weight * front + (1 - front_weight) * back
+
+
+def rasterize_faces(uv: np.ndarray, faces: np.ndarray, texture_px: int) -> np.ndarray:
+    """Return a (T, T) int32 image of the face covering each texel, -1 where none does.
+
+    Edges are drawn too (8-connected), so slivers thinner than a texel still claim the
+    texels they cross; barycentrics are clamped afterwards for those.
+    """
+    scale = 1 << _SUBPIXEL_BITS
+    corners = np.rint(_uv_to_pixels(uv, texture_px)[faces] * scale).astype(np.int32)
+    image = np.full((texture_px, texture_px), -1, dtype=np.int32)
+    for index, triangle in enumerate(corners):
+        cv2.fillConvexPoly(image, triangle, index, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS)
+    return image
+
+
+def extend_beyond_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Copy each off-mask pixel from its nearest on-mask pixel (rim ring excluded).
+
+    Lookups near the silhouette then see object colour on both sides, never the white
+    background, whatever the mesh's rim does relative to the mask.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    source = mask
+    if RIM_ERODE_PX > 0:
+        eroded = ndimage.binary_erosion(mask, iterations=RIM_ERODE_PX)
+        if eroded.any():
+            source = eroded
+    if not source.any() or source.all():
+        return np.asarray(image, dtype=np.float32)
+    index_rows, index_cols = ndimage.distance_transform_edt(
+        ~source, return_distances=False, return_indices=True
+    )
+    return np.asarray(image, dtype=np.float32)[index_rows, index_cols]
+
+
+def sample_view_image(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Bilinearly sample an (H, W, C) view-frame map at points (x, y) in [-1, 1]."""
+    height, width = image.shape[:2]
+    col = (x + 1) * width / 2 - 0.5
+    row = (1 - y) * height / 2 - 0.5
+    # cv2.remap is an order of magnitude faster than numpy gathers but wants 2D maps
+    # with sides below 32767, so the points are laid out in rows of _REMAP_WIDTH.
+    count = len(x)
+    rows_needed = max(1, -(-count // _REMAP_WIDTH))
+    padded = rows_needed * _REMAP_WIDTH
+    map_x = np.zeros(padded, dtype=np.float32)
+    map_y = np.zeros(padded, dtype=np.float32)
+    map_x[:count], map_y[:count] = col, row
+    sampled = cv2.remap(
+        np.ascontiguousarray(image, dtype=np.float32),
+        map_x.reshape(rows_needed, _REMAP_WIDTH),
+        map_y.reshape(rows_needed, _REMAP_WIDTH),
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return sampled.reshape(padded, -1)[:count]
+
+
+def fill_from_nearest(texture: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Give every uncovered texel the colour of its nearest covered texel."""
+    if covered.all():
+        return texture
+    index_rows, index_cols = ndimage.distance_transform_edt(
+        ~covered, return_distances=False, return_indices=True
+    )
+    return texture[index_rows, index_cols]
+
+
+def _uv_to_pixels(uv: np.ndarray, texture_px: int) -> np.ndarray:
+    """UV (v up) to pixel coordinates (x right, y down, texel centres at integers)."""
+    return np.stack([uv[:, 0] * texture_px - 0.5, (1 - uv[:, 1]) * texture_px - 0.5], axis=1)
+
+
+def _barycentric(triangles: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Barycentric weights of 2D points, clamped into the triangle (edge texels overhang)."""
+    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+    v0, v1, v2 = b - a, c - a, points - a
+    det = v0[:, 0] * v1[:, 1] - v0[:, 1] * v1[:, 0]
+    safe = np.where(np.abs(det) > 1e-12, det, 1.0)
+    w1 = (v2[:, 0] * v1[:, 1] - v2[:, 1] * v1[:, 0]) / safe
+    w2 = (v0[:, 0] * v2[:, 1] - v0[:, 1] * v2[:, 0]) / safe
+    weights = np.stack([1 - w1 - w2, w1, w2], axis=1)
+    weights[np.abs(det) <= 1e-12] = 1.0 / 3.0
+    weights = np.clip(weights, 0.0, None)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    if mask.shape == shape:
+        return np.asarray(mask, dtype=bool)
+    resized = cv2.resize(mask.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return resized >= 0.5

@@ -1,0 +1,85 @@
+"""The asset stage: reconstructed mesh in the view frame -> textured asset in metres."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+import numpy as np
+import trimesh
+from trimesh.visual import TextureVisuals
+
+from lift3d.asset.bake import bake_texture
+from lift3d.asset.clean import clean_mesh
+from lift3d.asset.decimate import decimate_mesh
+from lift3d.asset.material import CornerNormals, crease_normals, pbr_material
+from lift3d.asset.options import AssetOptions
+from lift3d.asset.topology import is_closed_manifold
+from lift3d.asset.uv import UVAtlas, unwrap_uv
+from lift3d.types import Asset, Cutout, ShapeMaps
+
+
+def build_asset(
+    mesh: trimesh.Trimesh, cutout: Cutout, maps: ShapeMaps | None, options: AssetOptions | None = None
+) -> Asset:
+    """Clean, decimate, unwrap, bake and place `mesh`; the input mesh is not modified.
+
+    The result follows glTF axes, which match the view frame (+Y up, +Z toward the
+    viewer), centred on its bounding-box centre and scaled so its height along Y is
+    `options.height_m`. Vertices are split along UV seams and sharp creases, so the
+    mesh is closed only after merging vertices by position. Step timings in seconds go
+    to `provenance["timings_s"]`.
+    """
+    options = options if options is not None else AssetOptions()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = round(now - clock, 4)
+        clock = now
+
+    cleaned = clean_mesh(mesh)
+    if not is_closed_manifold(cleaned.faces):
+        raise ValueError("build_asset needs a closed mesh; cleaning could not close the reconstruction")
+    lap("clean")
+    simple = decimate_mesh(cleaned, options.max_faces)
+    lap("decimate")
+    normals = crease_normals(simple, options.crease_angle_deg)
+    lap("normals")
+    atlas = unwrap_uv(simple, options.texture_px)
+    lap("uv")
+    vertices, faces, uv, vertex_normals = _split_vertices(simple, atlas, normals)
+    texture = bake_texture(vertices, faces, uv, vertex_normals, cutout, maps, options.texture_px)
+    lap("bake")
+    vertices = _to_output_frame(vertices, options.height_m)
+    visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
+    result = trimesh.Trimesh(vertices, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
+    lap("material")
+    provenance = {
+        "asset_options": asdict(options),
+        "faces_in": len(mesh.faces),
+        "faces_out": len(faces),
+        "timings_s": timings,
+    }
+    return Asset(mesh=result, texture=texture, provenance=provenance)
+
+
+def _split_vertices(
+    mesh: trimesh.Trimesh, atlas: UVAtlas, normals: CornerNormals
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One output vertex per distinct (UV chart vertex, normal fan) pair of a corner."""
+    corner_atlas = atlas.faces.ravel()
+    keys = np.stack([corner_atlas, normals.corner_fan], axis=1)
+    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    vertices = np.asarray(mesh.vertices)[atlas.vertex_map[unique[:, 0]]]
+    return vertices, inverse.reshape(-1, 3), atlas.uv[unique[:, 0]], normals.normals[unique[:, 1]]
+
+
+def _to_output_frame(vertices: np.ndarray, height_m: float) -> np.ndarray:
+    """Centre on the bounding box and scale to the height; the axes already match glTF."""
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    height = float(high[1] - low[1])
+    scale = height_m / height if height > 0 else 1.0
+    return (vertices - (low + high) / 2) * scale

@@ -1,0 +1,117 @@
+"""Mesh cleaning before decimation: merge, drop degenerate faces and floaters, orient outward."""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from lift3d.asset.topology import halfedge_twins, signed_volumes, split_pinched_vertices
+
+
+def clean_mesh(
+    mesh: trimesh.Trimesh, min_volume_fraction: float = 0.01, merge_tolerance: float = 1e-6
+) -> trimesh.Trimesh:
+    """Return a cleaned copy of `mesh`; the input is left untouched.
+
+    Marching cubes leaves coincident vertices and zero-area faces where the surface
+    passes through grid points, and noise in the shape maps leaves tiny floating
+    blobs. Vertices closer than `merge_tolerance` times the bounding-box diagonal are
+    merged; components enclosing less than `min_volume_fraction` of the largest one,
+    or lying inside another kept component (invisible cavities), are dropped; inverted
+    components are flipped outward, and a vertex where two sheets touch is split.
+    """
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    faces = np.asarray(mesh.faces, dtype=np.int64)
+    vertices, faces = merge_close_vertices(vertices, faces, merge_tolerance)
+    faces = drop_degenerate_faces(faces)
+    vertices, faces = _repair_orientation(vertices, faces)
+    vertices, faces = _keep_main_components(vertices, faces, min_volume_fraction)
+    twins = halfedge_twins(faces)
+    if twins is not None:
+        vertices, faces = split_pinched_vertices(vertices, faces, twins)
+    else:
+        vertices, faces = _drop_unreferenced(vertices, faces)
+    return trimesh.Trimesh(vertices, faces, process=False)
+
+
+def merge_close_vertices(
+    vertices: np.ndarray, faces: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge vertices that fall in the same cell of a grid `tolerance` * diagonal wide."""
+    if len(vertices) == 0:
+        return vertices, faces
+    diagonal = float(np.linalg.norm(np.ptp(vertices, axis=0))) or 1.0
+    keys = np.round(vertices / (tolerance * diagonal)).astype(np.int64)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return vertices[first], inverse.reshape(-1)[faces]
+
+
+def drop_degenerate_faces(faces: np.ndarray) -> np.ndarray:
+    """Drop faces that repeat a vertex and cancel pairs of opposite duplicate faces.
+
+    Both removals keep a closed mesh closed: a face (a, a, b) uses edge a-b once in each
+    direction, and two faces over the same vertices with opposite winding form a
+    zero-volume membrane whose edges balance each other.
+    """
+    repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 2] == faces[:, 0])
+    faces = faces[~repeated]
+    if len(faces) == 0:
+        return faces
+    _, inverse, counts = np.unique(np.sort(faces, axis=1), axis=0, return_inverse=True, return_counts=True)
+    return faces[counts[inverse.reshape(-1)] == 1]
+
+
+def _repair_orientation(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Make face winding consistent and close small holes, only when needed (both are slow)."""
+    if len(faces) == 0 or halfedge_twins(faces) is not None:
+        return vertices, faces
+    repaired = trimesh.Trimesh(vertices, faces, process=False)
+    if not repaired.is_winding_consistent:
+        trimesh.repair.fix_winding(repaired)
+    if not repaired.is_watertight:
+        trimesh.repair.fill_holes(repaired)
+    return np.asarray(repaired.vertices), np.asarray(repaired.faces, dtype=np.int64)
+
+
+def _keep_main_components(
+    vertices: np.ndarray, faces: np.ndarray, min_volume_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    if len(faces) == 0:
+        return vertices, faces
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]]])
+    graph = coo_matrix(
+        (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(len(vertices),) * 2
+    )
+    count, vertex_labels = connected_components(graph, directed=False)
+    face_labels = vertex_labels[faces[:, 0]]
+    volumes = signed_volumes(vertices, faces, face_labels, count)
+    faces = np.where((volumes < 0)[face_labels][:, None], faces[:, ::-1], faces)
+    order = np.argsort(-np.abs(volumes))
+    largest = abs(volumes[order[0]])
+    kept: list[int] = []
+    for label in order:
+        if abs(volumes[label]) < min_volume_fraction * largest:
+            break
+        if kept and _inside_any(vertices, faces, face_labels, kept, label):
+            continue
+        kept.append(int(label))
+    return vertices, faces[np.isin(face_labels, kept)]
+
+
+def _inside_any(
+    vertices: np.ndarray, faces: np.ndarray, face_labels: np.ndarray, kept: list[int], label: int
+) -> bool:
+    """True if component `label` lies inside one of the `kept` components."""
+    probe = vertices[faces[face_labels == label][0, 0]][None]
+    for other in kept:
+        shell = trimesh.Trimesh(vertices, faces[face_labels == other], process=False)
+        if shell.contains(probe)[0]:
+            return True
+    return False
+
+
+def _drop_unreferenced(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    used, inverse = np.unique(faces, return_inverse=True)
+    return vertices[used], inverse.reshape(faces.shape)

@@ -1,0 +1,46 @@
+"""Choose an exporter by file extension: the registry and `save_asset`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from lift3d.errors import OutputError
+from lift3d.export.gltf import export_glb
+from lift3d.export.obj import export_obj
+from lift3d.export.ply import export_ply
+from lift3d.export.stl import export_stl
+from lift3d.types import Asset
+
+Exporter = Callable[[Asset, Path], list[Path]]
+
+# Extension (lower case, with the dot) -> exporter returning the files it wrote.
+EXPORTERS: Mapping[str, Exporter] = MappingProxyType(
+    {
+        ".glb": export_glb,
+        ".obj": export_obj,
+        ".ply": export_ply,
+        ".stl": export_stl,
+    }
+)
+DEFAULT_SUFFIX = ".glb"
+
+
+def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
+    """Write `asset` in the format named by the extension of `path`; return the files written.
+
+    A path without an extension gets `.glb`. Every file is written atomically, so on
+    any error no file (or partial set of files) is left under the requested names.
+    """
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(DEFAULT_SUFFIX)
+    exporter = EXPORTERS.get(target.suffix.lower())
+    if exporter is None:
+        supported = ", ".join(EXPORTERS)
+        raise OutputError(
+            f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {supported}"
+        )
+    return exporter(asset, target)
