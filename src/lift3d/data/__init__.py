@@ -1,1 +1,1 @@
-"""data stage."""
+"""Synthetic training data: procedural shapes, solid-textured materials, a ray-cast renderer, shards."""
