@@ -6,7 +6,7 @@ import fast_simplification
 import numpy as np
 import trimesh
 
-from lift3d.asset.clean import drop_degenerate_faces
+from lift3d.asset.clean import drop_degenerate_faces, merge_close_vertices
 from lift3d.asset.topology import halfedge_twins, signed_volumes, split_pinched_vertices
 from lift3d.errors import OptionError
 
@@ -48,10 +48,15 @@ def decimate_mesh(mesh: trimesh.Trimesh, max_faces: int) -> trimesh.Trimesh:
 def close_or_none(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Repair what decimation typically breaks, or return None if the mesh is not closed.
 
-    Opposite duplicate faces cancel; a vertex where two surface sheets touch is split
-    into one vertex per sheet. Unreferenced vertices are dropped on the way.
+    Coincident vertices are merged first, so a membrane folded onto distinct but
+    coincident vertices is seen as the duplicate pair it is; opposite duplicate faces
+    cancel; a vertex where two surface sheets touch is split into one vertex per
+    sheet. Unreferenced vertices are dropped on the way.
     """
-    faces = drop_degenerate_faces(np.asarray(faces, dtype=np.int64))
+    vertices, faces = merge_close_vertices(
+        np.asarray(vertices, dtype=np.float64), np.asarray(faces, dtype=np.int64), 1e-9
+    )
+    faces = drop_degenerate_faces(faces)
     twins = halfedge_twins(faces)
     if twins is None:
         return None

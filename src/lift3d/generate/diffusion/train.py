@@ -235,22 +235,32 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
         log.write(json.dumps(record) + "\n")
         if (step + 1) % options.checkpoint_every == 0 or step + 1 == options.steps:
             save_checkpoint(checkpoint, step + 1, unet, ema, optimizer, generator)
+            # The EMA model so far, so a run stopped early still leaves a usable model.
+            ema_model(unet, ema, schedule, run_record(options, len(condition_all), unet, step + 1)).save_pretrained(
+                out / "model"
+            )
             log.flush()
     bar.close()
     log.close()
 
-    record = {
-        "name": "shape-diffusion",
-        "train_options": asdict(options),
-        "train_samples": len(condition_all),
-        "parameters": sum(p.numel() for p in unet.parameters()),
-        "wall_seconds_this_session": round(time.perf_counter() - started, 1),
-    }
+    record = run_record(options, len(condition_all), unet, options.steps)
+    record["wall_seconds_this_session"] = round(time.perf_counter() - started, 1)
     if heldout is not None:
         record["heldout_map_l1"] = evaluate_heldout(ema_model(unet, ema, schedule, record), *heldout)
     model = ema_model(unet, ema, schedule, record)
     model.save_pretrained(out / "model")
     return out / "model"
+
+
+def run_record(options: TrainOptions, samples: int, unet, step: int) -> dict:
+    """What the saved model card needs: recipe, size and how far training got."""
+    return {
+        "name": "shape-diffusion",
+        "train_options": asdict(options),
+        "train_samples": samples,
+        "parameters": sum(p.numel() for p in unet.parameters()),
+        "steps_done": step,
+    }
 
 
 def ema_model(unet, ema: EMAModel, schedule, record: dict) -> ShapeDiffusion:

@@ -1,0 +1,93 @@
+"""The shape diffusion model: tiny random configurations, trained and sampled on the CPU."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lift3d.data.synth import synthesize
+from lift3d.generate.diffusion.model import build_unet
+from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
+from lift3d.generate.diffusion.train import TrainOptions, shrink_sample_arrays, train
+from lift3d.reconstruct import maps_to_mesh
+
+
+def tiny_model(seed: int = 0) -> ShapeDiffusion:
+    torch.manual_seed(seed)
+    return ShapeDiffusion(build_unet(16, (32, 64)), sampling_scheduler(noise_schedule()), {"name": "tiny"})
+
+
+def test_sampling_is_deterministic_by_seed_and_differs_across_seeds(disc_cutout) -> None:
+    model = tiny_model()
+    first = model.predict(disc_cutout, seed=3, steps=4)
+    again = model.predict(disc_cutout, seed=3, steps=4)
+    other = model.predict(disc_cutout, seed=4, steps=4)
+    np.testing.assert_array_equal(first.front_z, again.front_z)
+    assert np.abs(first.front_z - other.front_z).max() > 1e-4
+    assert first.mask is disc_cutout.mask  # the outline stays at the cutout's full resolution
+
+
+def test_any_prediction_reconstructs_watertight(disc_cutout) -> None:
+    maps = tiny_model().predict(disc_cutout, seed=0, steps=1)
+    assert maps_to_mesh(maps).is_watertight
+
+
+def test_save_and_load_give_the_same_maps(tmp_path, disc_cutout) -> None:
+    model = tiny_model()
+    model.save_pretrained(tmp_path / "model")
+    assert (tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors").is_file()
+    assert not list((tmp_path / "model").rglob("*.bin"))  # safetensors only, nothing pickled
+    loaded = ShapeDiffusion.from_pretrained(tmp_path / "model")
+    a = model.predict(disc_cutout, seed=1, steps=2).front_z
+    b = loaded.predict(disc_cutout, seed=1, steps=2).front_z
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert len(loaded.identity["weights_sha256"]) == 16
+
+
+def test_corrupt_weights_give_a_model_error(tmp_path) -> None:
+    from lift3d.errors import ModelError
+
+    tiny_model().save_pretrained(tmp_path / "model")
+    (tmp_path / "model" / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ModelError, match="cannot load"):
+        ShapeDiffusion.from_pretrained(tmp_path / "model")
+
+
+def test_shrinking_keeps_maps_on_the_object_only() -> None:
+    rgba = np.zeros((1, 4, 4, 4), np.uint8)
+    rgba[0, :2, :2] = [255, 0, 0, 255]
+    rgba[0, 0, 0, 3] = 0  # one pixel of the top-left block is off the object
+    front = np.full((1, 4, 4), 0.5, np.float16)
+    condition, maps = shrink_sample_arrays(rgba, front, -front, 2)
+    assert maps[0, 0, 0, 0] == pytest.approx(0.5, abs=1e-3)  # not pulled toward 0 by the empty pixel
+    assert condition[0, 3, 0, 0] == pytest.approx(2 * 0.75 - 1, abs=1e-2)  # coverage 3/4
+    assert condition[0, 0, 1, 1] == pytest.approx(1.0, abs=1e-3)  # background is white
+
+
+@pytest.mark.slow
+def test_training_lowers_the_loss_and_resumes(tmp_path) -> None:
+    data = synthesize(tmp_path / "data", 16, seed=0, size=32, shard_size=16, workers=1, progress=False)
+    options = TrainOptions(
+        data=str(data),
+        out=str(tmp_path / "run"),
+        size_px=16,
+        block_channels=(32, 64),
+        batch_size=8,
+        steps=60,
+        learning_rate=3e-3,
+        warmup_steps=5,
+        checkpoint_every=30,
+        bf16=False,
+    )
+    model_dir = train(options, progress=False)
+    losses = [json.loads(line)["loss"] for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert np.mean(losses[-15:]) < 0.7 * np.mean(losses[:5])
+    assert ShapeDiffusion.from_pretrained(model_dir).record["steps_done"] == 60
+    # Resuming a finished run does no more steps and keeps the same weights.
+    before = (model_dir / "unet" / "diffusion_pytorch_model.safetensors").read_bytes()
+    train(options, progress=False)
+    assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 60
+    assert (model_dir / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() == before
