@@ -22,7 +22,7 @@ from lift3d.errors import OptionError
 from lift3d.export import save_asset
 from lift3d.files import write_bytes_atomic
 from lift3d.generate import extrude_slab, inflate
-from lift3d.inputs import CutoutOptions, find_object, make_cutout, read_picture
+from lift3d.inputs import CutoutOptions, make_cutout, read_picture
 from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
 from lift3d.types import Asset, Cutout, Picture, ShapeMaps
 
@@ -121,8 +121,7 @@ class Converter:
         return {"generator": self.generator, "lift3d": lift3d.__version__, **self.model.identity}
 
     def cutout(self, picture: Picture, options: ConvertOptions) -> Cutout:
-        mask = find_object(picture)
-        return make_cutout(picture, mask, CutoutOptions(size_px=options.cutout_px))
+        return make_cutout(picture, CutoutOptions(size_px=options.cutout_px))
 
     def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
         if self.generator == "inflate":
@@ -206,5 +205,6 @@ def save(asset: Asset, path: str | os.PathLike) -> list[Path]:
 def save_preview(assets: list[Asset], path: str | os.PathLike) -> Path:
     """A sheet of renders of each asset from several angles (one row per variant)."""
     labels = [f"seed {asset.provenance.get('seed', '?')}" for asset in assets]
-    return render_preview(assets, path, labels=labels)
+    render_preview(assets, path, labels=labels)
+    return Path(path)
 

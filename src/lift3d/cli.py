@@ -7,7 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from lift3d.batch.cli import add_batch
 from lift3d.errors import Lift3DError, OutputError
+from lift3d.serve.cli import add_serve
 
 EPILOG = """Output convention: glTF axes (+Y up, +Z toward the viewer who took the picture),
 centred at the origin, --height metres tall. The format follows the extension of -o."""
@@ -70,22 +72,21 @@ def run_convert(args: argparse.Namespace) -> int:
         variants=args.variants,
         ensemble=args.ensemble,
     ).resolved()
-    targets = variant_paths(output, options.variants)
-    for target in targets:
-        check_output_path(target)
+    targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
     if args.preview:
-        check_output_path(Path(args.preview))
+        check_output_path(args.preview, suffixes=(".png",))
     stages = ["read", "cutout"] + ["generate", "mesh", "asset"] * options.variants
+    begun: list[str] = []
     with tqdm(total=len(stages), disable=args.quiet, unit="stage", leave=False) as bar:
 
         def on_stage(name: str) -> None:
+            if begun:  # the previous stage has finished
+                bar.update(1)
+            begun.append(name)
             bar.set_description(name)
-            if bar.n < bar.total and bar.desc:
-                bar.update(0 if bar.n == 0 and name == "read" else 1)
 
         timer = StageTimer(on_stage=on_stage)
-        converter = load_converter(options.generator)
-        assets = converter.convert(args.input, options, timer)
+        assets = load_converter(options.generator).convert(args.input, options, timer)
     written = []
     for asset, target in zip(assets, targets, strict=True):
         written += save(asset, target)
@@ -166,6 +167,48 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_train(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train the shape diffusion model on synthetic shards (CPU)",
+        description="Train the shape diffusion model from scratch. Re-running the same command resumes "
+        "from the last checkpoint in --out; the EMA model is written to OUT/model at every checkpoint.",
+    )
+    parser.add_argument("--data", required=True, help="folder of training shards (lift3d data synth)")
+    parser.add_argument("--out", required=True, help="run folder: checkpoint/, model/, log.jsonl")
+    parser.add_argument("--heldout", default="", help="folder of held-out shards for the periodic check")
+    parser.add_argument("--steps", type=int, default=8000, help="optimisation steps [default: 8000]")
+    parser.add_argument("--batch-size", type=int, default=16, help="samples per step [default: 16]")
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate [default: 1e-3]")
+    parser.add_argument("--size", type=int, default=64, help="map resolution in pixels [default: 64]")
+    parser.add_argument(
+        "--channels", default="32,64,96,128", help="UNet block widths, comma-separated [default: 32,64,96,128]"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
+    parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from lift3d.generate.diffusion.train import TrainOptions, train
+
+    options = TrainOptions(
+        data=args.data,
+        out=args.out,
+        heldout=args.heldout,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        size_px=args.size,
+        block_channels=tuple(int(width) for width in args.channels.split(",")),
+        seed=args.seed,
+        bf16=not args.no_bf16,
+    )
+    print(train(options, progress=not args.quiet))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lift3d", description="Turn 2D pictures into clean, watertight, textured 3D assets."
@@ -173,8 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version_string())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_convert(commands)
+    add_batch(commands)
     add_data(commands)
     add_eval(commands)
+    add_train(commands)
+    add_serve(commands)
     return parser
 
 

@@ -1,5 +1,5 @@
 """export stage: write an Asset as .glb, .obj (+ .mtl, .png), .ply or .stl."""
 
-from lift3d.export.save import DEFAULT_SUFFIX, EXPORTERS, save_asset
+from lift3d.export.save import DEFAULT_SUFFIX, EXPORTERS, check_output_path, save_asset
 
-__all__ = ["DEFAULT_SUFFIX", "EXPORTERS", "save_asset"]
+__all__ = ["DEFAULT_SUFFIX", "EXPORTERS", "check_output_path", "save_asset"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -44,3 +44,23 @@ def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
             f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {supported}"
         )
     return exporter(asset, target)
+
+
+def check_output_path(path: str | os.PathLike, suffixes: Sequence[str] = tuple(EXPORTERS)) -> Path:
+    """Refuse an output path before any work is done: unknown format, missing or read-only folder.
+
+    Returns the path with the default extension applied, as `save_asset` would write it.
+    """
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(DEFAULT_SUFFIX)
+    if target.suffix.lower() not in suffixes:
+        raise OutputError(f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {', '.join(suffixes)}")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a directory")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write {target}: folder {folder} is not writable")
+    return target

@@ -71,21 +71,21 @@ def world_size(views: OrthoViews, tolerance: float) -> tuple[float, float, float
     front_w, front_h = _extent(views.front_mask)
     top_w, top_d = _extent(views.top_mask)
     side_d, side_h = _extent(views.side_mask)
+    # (extent, the two views showing it, its size in each, in the front view's pixels)
+    depth_from_top, depth_from_side = top_d * front_w / top_w, side_d * front_h / side_h
+    checks = [("depth", "top and side", depth_from_top, depth_from_side)]
     if views.shared_scale:
-        pairs = {"width (front, top)": (front_w, top_w), "height (front, side)": (front_h, side_h)}
-        pairs["depth (top, side)"] = (top_d, side_d)
-        width, height = (front_w + top_w) / 2, (front_h + side_h) / 2
-    else:
-        depth_from_top, depth_from_side = top_d * front_w / top_w, side_d * front_h / side_h
-        pairs = {"depth (top, side)": (depth_from_top, depth_from_side)}
-        width, height = front_w, front_h
-    for name, (first, second) in pairs.items():
+        checks += [("width", "front and top", front_w, top_w), ("height", "front and side", front_h, side_h)]
+    for extent, shown_in, first, second in checks:
         if abs(first - second) > tolerance * max(first, second):
             raise InputError(
-                f"{NOT_ONE_OBJECT}: the {name.split()[0]} differs between the {name.split(' ', 1)[1]} views "
+                f"{NOT_ONE_OBJECT}: the {extent} differs between the {shown_in} views "
                 f"({first:.0f} vs {second:.0f} px)"
             )
-    depth = sum(pairs["depth (top, side)"]) / 2
+    width, height = front_w, front_h
+    if views.shared_scale:
+        width, height = (front_w + top_w) / 2, (front_h + side_h) / 2
+    depth = (depth_from_top + depth_from_side) / 2
     scale = 2 * OBJECT_FILL / max(width, height, depth)
     return width * scale, height * scale, depth * scale
 
@@ -144,7 +144,9 @@ def silhouette_prism(section: CrossSection, rotation: np.ndarray) -> Manifold:
     return prism.transform(to_world)
 
 
-def ortho_hull(views: OrthoViews, options: HullOptions | None = None) -> tuple[trimesh.Trimesh, list[ViewPicture]]:
+def ortho_hull(
+    views: OrthoViews, options: HullOptions | None = None
+) -> tuple[trimesh.Trimesh, list[ViewPicture]]:
     """The solid the three views describe, in the world frame, and the views placed for texturing.
 
     Raises InputError when the views disagree: their shared extents differ, or the

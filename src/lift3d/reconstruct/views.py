@@ -143,7 +143,9 @@ def read_cameras_json(path: str | os.PathLike, sources: Sequence[str] = ()) -> l
     for index, entry in enumerate(entries):
         azimuth = entry.get("azimuth_deg", entry.get("azimuth"))
         elevation = entry.get("elevation_deg", entry.get("elevation", 0.0))
-        if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (azimuth, elevation)):
+        if not all(
+            isinstance(value, int | float) and not isinstance(value, bool) for value in (azimuth, elevation)
+        ):
             raise InputError(f"cameras {file}: entry {index} needs numeric azimuth_deg (and elevation_deg)")
         cameras.append(Camera(float(azimuth), float(elevation)))
     names = [entry.get("picture") for entry in entries]
@@ -244,11 +246,14 @@ def frame_views(
     if options.framing == "shared":
         shapes = {picture.rgb.shape[:2] for picture in pictures}
         if len(shapes) > 1:
-            raise InputError("shared framing needs pictures of one size (one fixed camera); use framing 'each'")
+            raise InputError(
+                "shared framing needs pictures of one size (one fixed camera); use framing 'each'"
+            )
         _check_agree(heights[level], "object heights", pictures, level, options.size_tolerance)
         centre = centres.mean(axis=0)
         reach = max(
-            float(np.max(np.abs(boxes[:, [0, 2]] - centre[0]))), float(np.max(np.abs(boxes[:, [1, 3]] - centre[1])))
+            float(np.max(np.abs(boxes[:, [0, 2]] - centre[0]))),
+            float(np.max(np.abs(boxes[:, [1, 3]] - centre[1]))),
         )
         units = np.full(len(pictures), OBJECT_FILL / reach)
         view_centres = np.tile(centre, (len(pictures), 1))
@@ -258,7 +263,8 @@ def frame_views(
         world_height = 2 * OBJECT_FILL * float(min(1.0, np.min(heights / widths)))
         units = world_height / heights
         view_centres = centres
-    _check_opposite_widths(widths * units, cameras, pictures, options.size_tolerance)
+    # Widths in the first picture's pixels, so messages speak of pixels a user can check.
+    _check_opposite_widths(widths * units / units[0], cameras, pictures, options.size_tolerance)
     return [
         make_view_picture(picture, mask, camera.rotation, (float(c[0]), float(c[1])), (u, u), options.view_px)
         for picture, mask, camera, c, u in zip(pictures, masks, cameras, view_centres, units, strict=True)
@@ -275,7 +281,8 @@ def _check_agree(
         names = [picture.source for picture, chosen in zip(pictures, selected, strict=True) if chosen]
         small, big = names[int(values.argmin())], names[int(values.argmax())]
         raise InputError(
-            f"{NOT_ONE_OBJECT}: {what} differ by {(high - low) / high:.0%} ({small}: {low:.0f} px, {big}: {high:.0f} px)"
+            f"{NOT_ONE_OBJECT}: {what} differ by {(high - low) / high:.0%} "
+            f"({small}: {low:.0f} px, {big}: {high:.0f} px)"
         )
 
 
@@ -359,10 +366,12 @@ def check_agreement(inside: np.ndarray, views: Sequence[ViewPicture], min_agreem
     for view in views:
         projected = apply_rows(points, view.rotation[:2])
         cells = np.clip(((projected * [1, -1] + 1) * grid / 2).astype(np.int64), 0, grid - 1)
-        shadow = np.zeros((grid, grid), dtype=np.uint8)
-        shadow[cells[:, 1], cells[:, 0]] = 1
-        shadow = cv2.dilate(shadow, np.ones((3, 3), np.uint8)) > 0
-        silhouette = cv2.resize(view.mask.astype(np.float32), (grid, grid), interpolation=cv2.INTER_AREA) >= 0.5
+        splats = np.zeros((grid, grid), dtype=np.uint8)
+        splats[cells[:, 1], cells[:, 0]] = 1
+        shadow = cv2.dilate(splats, np.ones((3, 3), np.uint8)) > 0
+        silhouette = (
+            cv2.resize(view.mask.astype(np.float32), (grid, grid), interpolation=cv2.INTER_AREA) >= 0.5
+        )
         if not silhouette.any():
             continue
         covered = float((shadow & silhouette).sum()) / float(silhouette.sum())

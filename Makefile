@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLES := $(wildcard samples/*.png)
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+## demo: install, then convert every bundled sample into out/ (GLB + preview sheet)
+demo: $(VENV)/.installed
+	mkdir -p out
+	for sample in $(SAMPLES); do \
+		name=$$(basename $$sample .png); \
+		$(BIN)/lift3d convert $$sample -o out/$$name.glb --preview out/$${name}_preview.png || exit 1; \
+	done
+
+## test: install with the dev extras, then run the whole test suite
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+## lint: ruff lint + format check and mypy
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src/lift3d --ignore-missing-imports
+
+## bench: speed and memory of convert, per stage (prints a table, writes JSON)
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/convert_speed.py
+
+clean:
+	rm -rf out .pytest_cache

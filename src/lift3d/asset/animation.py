@@ -1,0 +1,226 @@
+"""Animated assets: frames of one character converted alike and played back from one GLB.
+
+Every frame becomes its own mesh (frames need not share topology), placed in one
+shared frame: one scale for all frames (the tallest frame is `height_m` tall) and the
+origin at the bottom centre of all frames' boxes together, so a jump stays a jump and
+feet stay on the ground. The GLB holds one node per frame and an animation that shows
+one at a time: scale keyframes of 0 or 1 with STEP interpolation, which every glTF
+viewer plays (unlike the newer KHR_node_visibility extension).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import trimesh
+
+from lift3d import api  # as a module: api.py may re-export this one without an import cycle
+from lift3d.errors import InputError, OptionError, OutputError
+from lift3d.export import save_asset
+from lift3d.files import write_bytes_atomic
+from lift3d.inputs import find_object
+from lift3d.inputs.sheets import check_grid, read_frames
+from lift3d.reconstruct.views import mask_box
+from lift3d.types import Asset, Picture
+
+_GLB_MAGIC = b"glTF"
+_JSON_CHUNK = b"JSON"
+_BIN_CHUNK = b"BIN\x00"
+_FLOAT = 5126  # glTF componentType of float32
+
+
+@dataclass(frozen=True)
+class FramesOptions:
+    """Converting a sequence of frames (a folder, an animated GIF or a sprite sheet)."""
+
+    convert: api.ConvertOptions = field(default_factory=lambda: api.ConvertOptions(generator="inflate"))
+    frame_rate_fps: float = 8.0
+    sheet_grid: tuple[int, int] | None = None  # (columns, rows) of a sprite sheet; None detects it
+    max_frames: int = 256
+
+    def __post_init__(self) -> None:
+        if not 0 < self.frame_rate_fps <= 240:
+            raise OptionError(f"frame_rate_fps must be in (0, 240], got {self.frame_rate_fps}")
+        if self.convert.variants != 1:
+            raise OptionError("frames are converted one result each; variants must be 1")
+        if self.sheet_grid is not None:
+            check_grid(self.sheet_grid)
+        if not 2 <= self.max_frames <= 4096:
+            raise OptionError(f"max_frames must be between 2 and 4096, got {self.max_frames}")
+
+
+@dataclass
+class FramesResult:
+    """One asset per frame, all in the shared frame (metres, origin at the bottom centre)."""
+
+    frames: list[Asset]
+    frame_rate_fps: float
+    provenance: dict = field(default_factory=dict)
+
+
+def convert_frames(
+    source: str | os.PathLike | Sequence[Picture], options: FramesOptions | None = None
+) -> FramesResult:
+    """Convert every frame with the same converter and seed, then place them in one shared frame."""
+    options = options or FramesOptions()
+    if isinstance(source, str | os.PathLike):
+        pictures = read_frames(source, options.sheet_grid, options.max_frames)
+        label = str(source)
+    else:
+        pictures, label = list(source), "<pictures>"
+    if len(pictures) < 2:
+        raise InputError(f"frames needs at least 2 frames; {label} holds {len(pictures)}")
+    boxes = np.array([mask_box(find_object(picture)) for picture in pictures], dtype=np.float64)
+    converter = api.Converter(options.convert.generator)
+    convert_options = options.convert
+    height_m = convert_options.height_m
+    metres_per_px = height_m / float(np.max(boxes[:, 3] - boxes[:, 1]))
+    pivot = np.array([(boxes[:, 0].min() + boxes[:, 2].max()) / 2, boxes[:, 3].max()])
+    frames = []
+    for picture, box in zip(pictures, boxes, strict=True):
+        asset = converter.convert(picture, convert_options)[0]
+        frames.append(_place(asset, box, pivot, metres_per_px, height_m))
+    provenance = {
+        "source": label,
+        "frames": [picture.source for picture in pictures],
+        "input_kind": "frames",
+        "seed": convert_options.seed,
+        "frame_rate_fps": options.frame_rate_fps,
+        "metres_per_px": metres_per_px,
+        "options": asdict(options),
+        "model": converter.identity,
+    }
+    return FramesResult(frames=frames, frame_rate_fps=options.frame_rate_fps, provenance=provenance)
+
+
+def _place(asset: Asset, box: np.ndarray, pivot: np.ndarray, metres_per_px: float, height_m: float) -> Asset:
+    """Scale a frame's asset (built `height_m` tall, centred) to its picture size and position.
+
+    The mesh's box matches the object's box in the picture, so its centre goes where
+    that box's centre lies relative to the pivot (picture rows grow downward, y up).
+    """
+    mesh = asset.mesh.copy()
+    mesh.apply_scale((box[3] - box[1]) * metres_per_px / height_m)
+    low, high = mesh.bounds
+    centre = np.array(
+        [
+            ((box[0] + box[2]) / 2 - pivot[0]) * metres_per_px,
+            (pivot[1] - (box[1] + box[3]) / 2) * metres_per_px,
+            0.0,
+        ]
+    )
+    mesh.apply_translation(centre - (low + high) / 2)
+    return Asset(mesh=mesh, texture=asset.texture, provenance=asset.provenance)
+
+
+def animated_glb_bytes(frames: Sequence[Asset], frame_rate_fps: float) -> bytes:
+    """One GLB with a node per frame and a looping animation that shows them in turn."""
+    scene = trimesh.Scene()
+    names = [f"frame_{index:03d}" for index in range(len(frames))]
+    for name, asset in zip(names, frames, strict=True):
+        scene.add_geometry(asset.mesh, node_name=name, geom_name=name)
+    document, binary = read_glb(scene.export(file_type="glb"))
+    node_index = {node.get("name"): index for index, node in enumerate(document["nodes"])}
+    count = len(frames)
+    # Key k starts frame k; a last key repeats the final state so it lasts a full frame too.
+    times = (np.arange(count + 1) / frame_rate_fps).astype(np.float32)
+    shown = np.minimum(np.arange(count + 1), count - 1)
+    binary, time_accessor = _append_accessor(
+        document, binary, times, "SCALAR", {"min": [0.0], "max": [float(times[-1])]}
+    )
+    samplers, channels = [], []
+    for frame, name in enumerate(names):
+        node = document["nodes"][node_index[name]]
+        matrix = node.pop("matrix", None)
+        if matrix is not None and not np.allclose(matrix, np.eye(4).ravel()):
+            raise ValueError("frame nodes must not carry a transform; place the meshes instead")
+        node["scale"] = [1.0, 1.0, 1.0] if frame == 0 else [0.0, 0.0, 0.0]
+        scales = np.repeat((shown == frame).astype(np.float32)[:, None], 3, axis=1)
+        binary, scale_accessor = _append_accessor(document, binary, scales, "VEC3", {})
+        samplers.append({"input": time_accessor, "output": scale_accessor, "interpolation": "STEP"})
+        channels.append({"sampler": frame, "target": {"node": node_index[name], "path": "scale"}})
+    document.setdefault("animations", []).append(
+        {"name": "frames", "samplers": samplers, "channels": channels}
+    )
+    document["buffers"][0]["byteLength"] = len(binary)
+    return write_glb(document, binary)
+
+
+def _append_accessor(
+    document: dict, binary: bytes, values: np.ndarray, kind: str, extra: dict
+) -> tuple[bytes, int]:
+    """Add float32 `values` to the binary chunk with a buffer view and an accessor for them."""
+    binary += b"\x00" * (-len(binary) % 4)
+    data = np.ascontiguousarray(values, dtype="<f4").tobytes()
+    document.setdefault("bufferViews", []).append(
+        {"buffer": 0, "byteOffset": len(binary), "byteLength": len(data)}
+    )
+    accessor = {
+        "bufferView": len(document["bufferViews"]) - 1,
+        "componentType": _FLOAT,
+        "count": int(values.shape[0]),
+        "type": kind,
+        **extra,
+    }
+    document.setdefault("accessors", []).append(accessor)
+    return binary + data, len(document["accessors"]) - 1
+
+
+def read_glb(data: bytes) -> tuple[dict, bytes]:
+    """The JSON document and binary chunk of a GLB."""
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    if magic != _GLB_MAGIC or version != 2 or length != len(data):
+        raise ValueError("not a glTF 2.0 binary")
+    json_length, json_type = struct.unpack_from("<I4s", data, 12)
+    if json_type != _JSON_CHUNK:
+        raise ValueError("a GLB starts with its JSON chunk")
+    document = json.loads(data[20 : 20 + json_length])
+    offset = 20 + json_length
+    binary = b""
+    if offset < len(data):
+        bin_length, bin_type = struct.unpack_from("<I4s", data, offset)
+        if bin_type == _BIN_CHUNK:
+            binary = data[offset + 8 : offset + 8 + bin_length]
+    return document, binary
+
+
+def write_glb(document: dict, binary: bytes) -> bytes:
+    """Pack a JSON document and a binary chunk as a GLB (chunks padded to 4 bytes)."""
+    text = json.dumps(document, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 4)
+    binary += b"\x00" * (-len(binary) % 4)
+    length = 12 + 8 + len(text) + (8 + len(binary) if binary else 0)
+    parts = [struct.pack("<4sII", _GLB_MAGIC, 2, length), struct.pack("<I4s", len(text), _JSON_CHUNK), text]
+    if binary:
+        parts += [struct.pack("<I4s", len(binary), _BIN_CHUNK), binary]
+    return b"".join(parts)
+
+
+def frame_paths(path: str | os.PathLike, count: int, suffix: str = ".glb") -> list[Path]:
+    """walk.glb -> walk_frame_000.glb ... beside it."""
+    target = Path(path)
+    return [target.with_name(f"{target.stem}_frame_{index:03d}{suffix}") for index in range(count)]
+
+
+def save_frames(result: FramesResult, path: str | os.PathLike, frame_suffix: str = ".glb") -> list[Path]:
+    """Write the animated GLB, one file per frame (format by `frame_suffix`) and the provenance JSON."""
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(".glb")
+    if target.suffix.lower() != ".glb":
+        raise OutputError(f"cannot write {target.name}: an animated sequence is written as .glb")
+    write_bytes_atomic(target, animated_glb_bytes(result.frames, result.frame_rate_fps))
+    written = [target]
+    for asset, frame_path in zip(
+        result.frames, frame_paths(target, len(result.frames), frame_suffix), strict=True
+    ):
+        written += save_asset(asset, frame_path)
+    record = target.with_suffix(".lift3d.json")
+    write_bytes_atomic(record, json.dumps(result.provenance, indent=2, default=str).encode())
+    return [*written, record]

@@ -1,0 +1,285 @@
+"""Assets from several pictures (orthographic drawings, views around an object), textured from every view."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import trimesh
+from trimesh.visual import TextureVisuals
+
+import lift3d
+from lift3d.asset.bake import (
+    _barycentric,
+    _uv_to_pixels,
+    extend_beyond_mask,
+    fill_from_nearest,
+    rasterize_faces,
+    sample_view_image,
+)
+from lift3d.asset.build import _split_vertices, _to_output_frame
+from lift3d.asset.clean import clean_mesh
+from lift3d.asset.decimate import decimate_mesh
+from lift3d.asset.material import crease_normals, pbr_material
+from lift3d.asset.options import AssetOptions
+from lift3d.asset.topology import is_closed_manifold
+from lift3d.asset.uv import unwrap_uv
+from lift3d.data.render import make_intersector
+from lift3d.errors import InputError, OptionError
+from lift3d.inputs import find_object, read_picture
+from lift3d.inputs.sheets import PROJECTIONS, read_ortho_views
+from lift3d.reconstruct.hull import HullOptions, ortho_hull
+from lift3d.reconstruct.views import (
+    Camera,
+    CarveOptions,
+    ViewPicture,
+    apply_rows,
+    carve_views,
+    evenly_spaced_cameras,
+    frame_views,
+    read_cameras_json,
+)
+from lift3d.types import Asset, Picture
+
+# A drawing's views each own the faces turned toward them: with this exponent on the
+# facing cosine, a face 30 degrees off one view and 60 off another takes 99.99% of the
+# first, which is "the view it faces most" without a visible seam where two tie.
+ORTHO_BLEND_POWER = 16.0
+# Points turned less than this (cosine) toward a camera are seen edge-on: not used.
+MIN_FACING = 0.02
+# Visibility rays start this far (a share of the mesh's diagonal) off the surface.
+RAY_OFFSET = 1e-3
+_TEXELS_PER_BAND = 1 << 18
+
+
+def bake_views_texture(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    uv: np.ndarray,
+    normals: np.ndarray,
+    views: Sequence[ViewPicture],
+    texture_px: int,
+    blend_power: float,
+) -> np.ndarray:
+    """Return a (T, T, 3) uint8 texture coloured from every view that sees each texel.
+
+    A texel's colour is the mean of the views' colours at its projection, weighted by
+    facing cosine ** `blend_power` and only over views whose camera an embree ray from
+    the point reaches unobstructed, so a pocket never takes the colour of the wall in
+    front of it. A point no camera sees takes the views it is turned most toward or
+    away from (an underside looks like the rim around it).
+    """
+    face_index = rasterize_faces(uv, faces, texture_px)
+    covered = face_index >= 0
+    if not covered.any():
+        raise ValueError("no triangle covers a texel; the UV atlas is empty")
+    images = [extend_beyond_mask(view.rgb, view.mask) for view in views]
+    intersector = make_intersector(trimesh.Trimesh(vertices, faces, process=False))
+    offset = RAY_OFFSET * float(np.linalg.norm(np.ptp(vertices, axis=0)))
+    corners_px = _uv_to_pixels(uv, texture_px)
+    texture = np.zeros((texture_px, texture_px, 3), dtype=np.uint8)
+    band = max(1, _TEXELS_PER_BAND // texture_px)
+    for top in range(0, texture_px, band):
+        rows, cols = np.nonzero(covered[top : top + band])
+        if len(rows) == 0:
+            continue
+        rows += top
+        texel_faces = faces[face_index[rows, cols]]
+        weights = _barycentric(corners_px[texel_faces], np.stack([cols, rows], axis=1).astype(np.float64))
+        position = np.einsum("nk,nkd->nd", weights, vertices[texel_faces])
+        normal = np.einsum("nk,nkd->nd", weights, normals[texel_faces])
+        normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
+        colour = view_colours(position, normal, views, images, intersector, blend_power, offset)
+        texture[rows, cols] = np.clip(np.rint(colour * 255), 0, 255).astype(np.uint8)
+    return fill_from_nearest(texture, covered)
+
+
+def view_colours(
+    position: np.ndarray,
+    normal: np.ndarray,
+    views: Sequence[ViewPicture],
+    images: Sequence[np.ndarray],
+    intersector: trimesh.ray.ray_pyembree.RayMeshIntersector,
+    blend_power: float,
+    offset: float,
+) -> np.ndarray:
+    """(N, 3) colours of surface points with unit normals, blended over the views that see them."""
+    directions = np.stack([view.direction for view in views])
+    facing = apply_rows(normal, directions)  # (N, V)
+    total = np.zeros(len(position))
+    colour = np.zeros((len(position), 3))
+    for index, (view, image) in enumerate(zip(views, images, strict=True)):
+        candidates = np.flatnonzero(facing[:, index] > MIN_FACING)
+        if len(candidates) == 0:
+            continue
+        direction = directions[index]
+        origins = position[candidates] + offset * (direction + normal[candidates])
+        blocked = intersector.intersects_any(origins, np.broadcast_to(direction, origins.shape).copy())
+        seen = candidates[~blocked]
+        weight = facing[seen, index] ** blend_power
+        colour[seen] += weight[:, None] * _sample(view, image, position[seen])
+        total[seen] += weight
+    colour[total > 0] /= total[total > 0, None]
+    unseen = np.flatnonzero(total <= 0)
+    if len(unseen):
+        weight = np.abs(facing[unseen]) ** blend_power + 1e-9
+        fallback = np.zeros((len(unseen), 3))
+        for index, (view, image) in enumerate(zip(views, images, strict=True)):
+            fallback += weight[:, index, None] * _sample(view, image, position[unseen])
+        colour[unseen] = fallback / weight.sum(axis=1, keepdims=True)
+    return colour
+
+
+def _sample(view: ViewPicture, image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    projected = apply_rows(points, view.rotation[:2])
+    return sample_view_image(image, projected[:, 0], projected[:, 1])
+
+
+def build_multiview_asset(
+    mesh: trimesh.Trimesh, views: Sequence[ViewPicture], options: AssetOptions, blend_power: float
+) -> Asset:
+    """The steps of `build_asset` (clean, decimate, normals, UV, place) with a texture from all views.
+
+    The mesh is in the world frame of `views`; the result follows glTF axes like every
+    asset: centred, `options.height_m` tall, +Z toward the first camera's viewer.
+    """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = round(now - clock, 4)
+        clock = now
+
+    cleaned = clean_mesh(mesh)
+    if not is_closed_manifold(cleaned.faces):
+        raise ValueError("build_multiview_asset needs a closed mesh; cleaning could not close it")
+    lap("clean")
+    simple = decimate_mesh(cleaned, options.max_faces)
+    lap("decimate")
+    normals = crease_normals(simple, options.crease_angle_deg)
+    lap("normals")
+    atlas = unwrap_uv(simple, options.texture_px)
+    lap("uv")
+    vertices, faces, uv, vertex_normals = _split_vertices(simple, atlas, normals)
+    texture = bake_views_texture(vertices, faces, uv, vertex_normals, views, options.texture_px, blend_power)
+    lap("bake")
+    placed = _to_output_frame(vertices, options.height_m)
+    visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
+    result = trimesh.Trimesh(placed, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
+    lap("material")
+    provenance = {
+        "asset_options": asdict(options),
+        "faces_in": len(mesh.faces),
+        "faces_out": len(faces),
+        "timings_s": timings,
+    }
+    return Asset(mesh=result, texture=texture, provenance=provenance)
+
+
+# --- orthographic drawings --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrthoOptions:
+    """Converting an orthographic drawing: one sheet, or front, side and top pictures."""
+
+    projection: str = "auto"  # auto | third-angle | first-angle (see lift3d.inputs.sheets)
+    hull: HullOptions = field(default_factory=HullOptions)
+    asset: AssetOptions = field(default_factory=AssetOptions)
+
+    def __post_init__(self) -> None:
+        if self.projection not in PROJECTIONS:
+            raise OptionError(f"projection must be one of {', '.join(PROJECTIONS)}, got {self.projection!r}")
+
+
+PictureSource = str | os.PathLike | Picture
+
+
+def convert_ortho(
+    source: PictureSource | Sequence[PictureSource], options: OrthoOptions | None = None
+) -> Asset:
+    """A textured solid from an orthographic sheet, or from three pictures in the order front, side, top."""
+    options = options or OrthoOptions()
+    started = time.perf_counter()
+    views = read_ortho_views(source, options.projection)
+    mesh, view_pictures = ortho_hull(views, options.hull)
+    carved = time.perf_counter() - started
+    asset = build_multiview_asset(mesh, view_pictures, options.asset, ORTHO_BLEND_POWER)
+    asset.provenance = {
+        "source": [view.source for view in view_pictures],
+        "input_kind": "ortho",
+        "projection": views.projection,
+        "side_seen_from": views.side_from,
+        "options": asdict(options),
+        "model": {"generator": "visual-hull", "lift3d": lift3d.__version__},
+        **asset.provenance,
+    }
+    asset.provenance["timings_s"] = {"hull": round(carved, 4), **asset.provenance["timings_s"]}
+    return asset
+
+
+# --- views around an object -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewsOptions:
+    """Converting pictures taken around one object."""
+
+    carve: CarveOptions = field(default_factory=CarveOptions)
+    asset: AssetOptions = field(default_factory=AssetOptions)
+    blend_power: float = 4.0  # how strongly the best-facing view wins over others (facing cosine exponent)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.blend_power <= 64:
+            raise OptionError(f"blend_power must be between 0 and 64, got {self.blend_power}")
+
+
+CameraSource = str | os.PathLike | Sequence[float] | Sequence[Camera] | None
+
+
+def resolve_cameras(cameras: CameraSource, sources: Sequence[str]) -> list[Camera]:
+    """Cameras from azimuths in degrees, Camera objects, a cameras JSON path, or None (evenly spaced)."""
+    if cameras is None:
+        return evenly_spaced_cameras(len(sources))
+    if isinstance(cameras, str | os.PathLike):
+        return read_cameras_json(cameras, sources)
+    return [camera if isinstance(camera, Camera) else Camera(float(camera)) for camera in cameras]
+
+
+def convert_views(
+    pictures: Sequence[PictureSource], cameras: CameraSource = None, options: ViewsOptions | None = None
+) -> Asset:
+    """A textured asset from pictures of one object around it, by silhouette carving.
+
+    Raises InputError "the views do not show one object" when the silhouettes contradict
+    each other (sizes that must match differ, or carving leaves too little).
+    """
+    options = options or ViewsOptions()
+    if isinstance(pictures, str | os.PathLike | Picture) or len(pictures) < 2:
+        raise InputError("views needs at least 2 pictures of the object from different sides")
+    started = time.perf_counter()
+    read = [item if isinstance(item, Picture) else read_picture(item) for item in pictures]
+    sources = [picture.source for picture in read]
+    resolved = resolve_cameras(cameras, sources)
+    if len(resolved) != len(read):
+        raise OptionError(f"{len(read)} pictures but {len(resolved)} cameras")
+    masks = [find_object(picture) for picture in read]
+    view_pictures = frame_views(read, masks, resolved, options.carve)
+    mesh = carve_views(view_pictures, options.carve)
+    carved = time.perf_counter() - started
+    asset = build_multiview_asset(mesh, view_pictures, options.asset, options.blend_power)
+    asset.provenance = {
+        "source": sources,
+        "input_kind": "views",
+        "cameras": [asdict(camera) for camera in resolved],
+        "options": asdict(options),
+        "model": {"generator": "silhouette-carving", "lift3d": lift3d.__version__},
+        **asset.provenance,
+    }
+    asset.provenance["timings_s"] = {"carve": round(carved, 4), **asset.provenance["timings_s"]}
+    return asset
