@@ -1,0 +1,169 @@
+"""Turn one batch input into the bytes of its output files: the work every batch worker does.
+
+Workers return bytes instead of writing files so that one process, the one holding
+the manifest, writes every output and then the line vouching for it. That keeps a
+local pool and a Ray cluster identical, and a cluster needs no shared folder.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from lift3d.api import Converter, ConvertOptions, load_converter, save, variant_paths
+from lift3d.batch.plan import BatchItem
+from lift3d.errors import InputError, Lift3DError
+from lift3d.inputs.read import read_picture_bytes
+from lift3d.types import Asset
+
+MAX_WARNINGS = 10  # distinct warning messages kept per picture
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What every item of a batch is converted with; sent once to each worker."""
+
+    options: ConvertOptions  # resolved: names its generator
+    format: str  # glb | obj | ply | stl
+
+    @property
+    def settings(self) -> dict:
+        """The manifest's record of the settings: a result made with other settings is redone."""
+        return {**asdict(self.options), "format": self.format}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker sends back for one input: its files, or why there are none."""
+
+    input: str
+    files: dict[str, bytes] = field(default_factory=dict)  # path relative to the output folder -> content
+    error: str = ""
+    traceback: str = ""  # set only for unexpected errors
+    warnings: tuple[str, ...] = ()  # library warnings, kept off the terminal's progress bar
+    faces: int = 0
+    seconds: float = 0.0
+    model: dict = field(default_factory=dict)
+
+
+def read_input(input_dir: Path, item: BatchItem) -> bytes:
+    """The input file's bytes; InputError naming the file when it cannot be read."""
+    try:
+        return (input_dir / item.input).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"cannot read {item.input}: no such file (removed, or a broken link?)") from None
+    except PermissionError:
+        raise InputError(f"cannot read {item.input}: permission denied") from None
+    except OSError as error:
+        raise InputError(f"cannot read {item.input}: {error.strerror or error}") from None
+
+
+def failed(item: BatchItem, error: Lift3DError) -> Outcome:
+    return Outcome(item.input, error=_one_line(str(error)))
+
+
+def convert_item(converter: Converter, data: bytes, item: BatchItem, job: BatchJob) -> Outcome:
+    """Convert one picture; any problem with it becomes a failed outcome instead of an exception.
+
+    Unexpected errors (bugs) are caught too, with their traceback kept for a report, so
+    one odd picture cannot end an overnight batch. Warnings are collected into the
+    outcome: printed by N workers at once they would shred the progress bar.
+    """
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = _convert_item(converter, data, item, job)
+    messages = tuple(dict.fromkeys(f"{w.category.__name__}: {_one_line(str(w.message))}" for w in caught))
+    return replace(outcome, warnings=messages[:MAX_WARNINGS], seconds=time.perf_counter() - started)
+
+
+def _convert_item(converter: Converter, data: bytes, item: BatchItem, job: BatchJob) -> Outcome:
+    try:
+        picture = read_picture_bytes(data, source=item.input)
+        assets = converter.convert(picture, job.options)
+        files = export_to_bytes(assets, item.output_stem, job.format)
+    except Lift3DError as error:
+        return Outcome(item.input, error=_one_line(str(error)))
+    except Exception as error:
+        message = f"unexpected {type(error).__name__} (a bug; the traceback is in the manifest): {error}"
+        return Outcome(item.input, error=_one_line(message), traceback=traceback.format_exc())
+    return Outcome(
+        item.input,
+        files=files,
+        faces=sum(len(asset.mesh.faces) for asset in assets),
+        model=converter.identity,
+    )
+
+
+def export_to_bytes(assets: list[Asset], output_stem: str, file_format: str) -> dict[str, bytes]:
+    """Each asset's files (model, texture, provenance JSON) keyed by their path in the output folder.
+
+    Exported through a scratch folder, so every format's exporter is used unchanged.
+    """
+    stem = PurePosixPath(output_stem)
+    with tempfile.TemporaryDirectory(prefix="lift3d-batch-") as scratch:
+        targets = variant_paths(Path(scratch) / f"{stem.name}.{file_format}", len(assets))
+        written: list[Path] = []
+        for asset, target in zip(assets, targets, strict=True):
+            written += save(asset, target)
+        return {(stem.parent / path.name).as_posix(): path.read_bytes() for path in written}
+
+
+def convert_from_folder(input_dir: Path, item: BatchItem, job: BatchJob) -> Outcome:
+    """A local worker's task: read the input and convert it with this process's cached converter.
+
+    A converter that cannot load (missing weights) raises, stopping the batch: that
+    is not the fault of any one picture.
+    """
+    converter = load_converter(job.options.generator)
+    try:
+        data = read_input(input_dir, item)
+    except InputError as error:
+        return failed(item, error)
+    return convert_item(converter, data, item, job)
+
+
+class PictureWorker:
+    """A converter loaded once and kept for many pictures: the body of a Ray actor.
+
+    A load failure is kept rather than raised, so the driver can raise it as the same
+    one-line error (and exit code) a local run gives, instead of Ray's dead-actor traceback.
+    """
+
+    def __init__(self, generator: str, threads: int = 0) -> None:
+        self.load_error: Lift3DError | None = None
+        try:
+            self.converter = Converter(generator)
+        except Lift3DError as error:
+            self.load_error = error
+        limit_threads(threads)
+
+    def ready(self) -> Lift3DError | None:
+        """None once the converter is loaded, else the error that stopped it."""
+        return self.load_error
+
+    def convert(self, data: bytes, item: BatchItem, job: BatchJob) -> Outcome:
+        return convert_item(self.converter, data, item, job)
+
+
+def limit_threads(threads: int) -> None:
+    """Give each worker its share of the cores, so N workers do not fight over them.
+
+    Only libraries already imported are limited; importing torch just for this would
+    cost a second of start-up in workers that never use it.
+    """
+    if threads < 1:
+        return
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+    if "cv2" in sys.modules:
+        sys.modules["cv2"].setNumThreads(threads)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
