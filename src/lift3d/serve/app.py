@@ -1,0 +1,571 @@
+"""The FastAPI application: the jobs API under /api and the studio page at /."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import hashlib
+import hmac
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.routing import APIRouter
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import lift3d
+from lift3d.api import GENERATORS, Converter, ConvertOptions
+from lift3d.errors import Lift3DError, OptionError
+from lift3d.files import write_bytes_atomic
+from lift3d.inputs.read import read_picture_bytes
+from lift3d.serve.service import StudioService, open_service
+from lift3d.serve.settings import DEFAULT_FORMATS, FORMATS, ServerSettings
+from lift3d.serve.store import DONE, RUNNING, Job
+from lift3d.serve.worker import UPLOAD_NAME, job_dir, remove_job_files
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+# Room for the multipart framing and the option fields around the picture itself.
+FORM_OVERHEAD_BYTES = 64 * 1024
+FIELD_MAX_BYTES = 16 * 1024
+MEDIA_TYPES = {
+    ".glb": "model/gltf-binary",
+    ".obj": "model/obj",
+    ".mtl": "model/mtl",
+    ".stl": "model/stl",
+    ".ply": "application/octet-stream",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".zip": "application/zip",
+}
+
+
+class JobForm(BaseModel):
+    """The option fields of a job upload; names follow the CLI flags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    generator: str = Field(
+        "",
+        description="what imagines the hidden shape; empty picks the best installed",
+        json_schema_extra={"enum": ["", *GENERATORS]},
+    )
+    faces: int = Field(20000, ge=1, description="maximum number of triangles")
+    texture_size: int = Field(1024, ge=1, description="texture width and height in pixels")
+    height: float = Field(1.0, gt=0, description="height of the asset in metres")
+    seed: int = Field(0, description="random seed of the generator")
+    steps: int = Field(0, ge=0, description="diffusion sampling steps; 0 uses the model's default")
+    variants: int = Field(1, ge=1, description="results from consecutive seeds, to compare")
+    formats: str = Field(
+        ",".join(DEFAULT_FORMATS), description=f"comma-separated, any of: {', '.join(FORMATS)}"
+    )
+    adapters: str = Field(
+        "", description="style adapters with strengths, passed to the converter when it supports them"
+    )
+
+
+class FileOut(BaseModel):
+    name: str
+    kind: str = Field(description="glb, obj, obj.zip, mtl, texture, stl, ply, preview or provenance")
+    variant: int | None
+    bytes: int
+    url: str
+
+
+class JobOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(ge=0, le=1)
+    stage: str
+    error: str | None
+    source: str
+    options: dict[str, Any]
+    queue_position: int | None = Field(description="jobs that start before this one, while queued")
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    files: list[FileOut]
+    url: str
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+
+
+class Info(BaseModel):
+    version: str
+    generators: list[str]
+    default_generator: str
+    formats: list[str]
+    limits: dict[str, int]
+    auth_required: bool
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+def _error_docs(*codes: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        401: "missing or wrong bearer token",
+        404: "no such job or file",
+        409: "the job has no results yet",
+        413: "the upload is too large",
+        415: "the request is not multipart/form-data",
+        422: "the picture or an option cannot be used",
+        503: "the queue is full",
+    }
+    return {code: {"model": ErrorOut, "description": descriptions[code]} for code in codes}
+
+
+class _UploadTooLarge(Exception):
+    """The request body grew past the limit while streaming in."""
+
+
+def create_app(
+    settings: ServerSettings, converter_factory: Callable[[str], Converter] = Converter
+) -> FastAPI:
+    """The studio application; workers start and stop with the app's lifespan.
+
+    Everything lives on the app, so two apps (a test and a restarted server) never share
+    state. Uploads are size-limited while they stream in, then sniffed and fully decoded
+    before a job is queued: a bad picture is refused with its message at once instead of
+    failing later in a worker.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = await anyio.to_thread.run_sync(open_service, settings, converter_factory)
+        app.state.service = service
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(service.close)
+
+    app = FastAPI(
+        title="lift3d",
+        version=lift3d.__version__,
+        description="Turn a picture of an object into a watertight, textured 3D asset.",
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; the studio works offline
+        redoc_url=None,
+    )
+    _add_error_handlers(app)
+    dependencies = [Depends(_bearer_check(settings.token))] if settings.token else []
+    app.include_router(_api_router(settings), prefix="/api", dependencies=dependencies)
+
+    page, policy = _studio_page()
+
+    @app.get("/", include_in_schema=False)
+    def studio() -> HTMLResponse:
+        return HTMLResponse(page, headers={"Content-Security-Policy": policy, "Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(_SecurityHeaders)
+    return app
+
+
+def _api_router(settings: ServerSettings) -> APIRouter:
+    router = APIRouter()
+
+    def service(request: Request) -> StudioService:
+        return request.app.state.service
+
+    @router.get("/info", response_model=Info, responses=_error_docs(401))
+    def info(request: Request) -> Info:
+        """What this server offers: generators, formats and limits, for building a form."""
+        studio = service(request)
+        return Info(
+            version=lift3d.__version__,
+            generators=studio.generators,
+            default_generator=ConvertOptions().resolved().generator,
+            formats=list(FORMATS),
+            limits={
+                "max_upload_bytes": settings.max_upload_bytes,
+                "max_pixels": settings.max_pixels,
+                "max_variants": settings.max_variants,
+                "max_faces": settings.max_faces,
+                "max_texture_px": settings.max_texture_px,
+                "max_queued_jobs": settings.max_queued_jobs,
+            },
+            auth_required=bool(settings.token),
+        )
+
+    @router.post(
+        "/jobs",
+        status_code=201,
+        response_model=JobOut,
+        responses=_error_docs(401, 413, 415, 422, 503),
+        openapi_extra={"requestBody": _upload_body_schema()},
+    )
+    async def submit_job(request: Request, response: Response) -> JobOut:
+        """Queue a picture for conversion (multipart: `file` plus option fields)."""
+        studio = service(request)
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith("multipart/form-data"):
+            raise HTTPException(415, "send the picture as multipart/form-data with a 'file' field")
+        body_limit = settings.max_upload_bytes + FORM_OVERHEAD_BYTES
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > body_limit:
+            raise HTTPException(413, _too_large(settings.max_upload_bytes))
+        limited = Request(request.scope, _limited_receive(request.receive, body_limit))
+        try:
+            async with limited.form(max_files=1, max_fields=16, max_part_size=FIELD_MAX_BYTES) as form:
+                upload, fields_given = _split_form(form.multi_items())
+                data = await upload.read(settings.max_upload_bytes + 1)
+                filename = upload.filename or ""
+        except _UploadTooLarge:
+            raise HTTPException(413, _too_large(settings.max_upload_bytes)) from None
+        if len(data) > settings.max_upload_bytes:
+            raise HTTPException(413, _too_large(settings.max_upload_bytes))
+        options = _job_options(settings, studio.generators, fields_given)
+        if studio.store.count_queued() >= settings.max_queued_jobs:
+            raise HTTPException(
+                503,
+                f"the queue is full ({settings.max_queued_jobs} jobs waiting); try again later",
+                headers={"Retry-After": "30"},
+            )
+        source = safe_upload_name(filename)
+        decode = functools.partial(read_picture_bytes, data, source, max_pixels=settings.max_pixels)
+        await anyio.to_thread.run_sync(decode, limiter=studio.decode_limiter)
+        job_id = uuid.uuid4().hex
+        folder = job_dir(settings.jobs_dir, job_id)
+        await anyio.to_thread.run_sync(_save_upload, folder, data)
+        job = studio.store.add(job_id, source, options)
+        studio.pool.notify()
+        response.headers["Location"] = _job_url(job_id)
+        return _job_out(studio, job)
+
+    @router.get("/jobs", response_model=JobList, responses=_error_docs(401, 422))
+    def list_jobs(request: Request, limit: int = Query(50, ge=1, le=500)) -> JobList:
+        """Recent jobs, newest first."""
+        studio = service(request)
+        return JobList(jobs=[_job_out(studio, job) for job in studio.store.recent(limit)])
+
+    @router.get("/jobs/{job_id}", response_model=JobOut, responses=_error_docs(401, 404))
+    def get_job(request: Request, job_id: str) -> JobOut:
+        """Status, progress (0-1 with the stage name), error message and result files of a job."""
+        studio = service(request)
+        return _job_out(studio, _find_job(studio, job_id))
+
+    @router.delete("/jobs/{job_id}", status_code=204, responses=_error_docs(401, 404))
+    def delete_job(request: Request, job_id: str) -> Response:
+        """Forget a job and its files; a running conversion stops at its next stage."""
+        studio = service(request)
+        if not JOB_ID.match(job_id):
+            raise HTTPException(404, f"no job {job_id!r}")
+        previous = studio.store.mark_deleting(job_id)
+        if previous is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        if previous != RUNNING:
+            remove_job_files(settings.jobs_dir, job_id)
+            studio.store.remove(job_id)
+        return Response(status_code=204)
+
+    @router.get(
+        "/jobs/{job_id}/files/{name}",
+        response_class=FileResponse,
+        responses={
+            200: {"description": "the file", "content": {"application/octet-stream": {}}},
+            **_error_docs(401, 404, 409),
+        },
+    )
+    def download_file(request: Request, job_id: str, name: str) -> FileResponse:
+        """One result file; the names are those listed in the job's `files`."""
+        studio = service(request)
+        job = _find_job(studio, job_id)
+        if job.status != DONE:
+            raise HTTPException(409, f"job {job_id} is {job.status}; its files appear when it is done")
+        # Only names the worker recorded are served, and the path is built from the recorded
+        # name, so nothing taken from the request ever reaches the filesystem.
+        recorded = next((file for file in job.files if file == name), None)
+        if recorded is None or Path(recorded).name != recorded:
+            raise HTTPException(404, f"job {job_id} has no file {name!r}")
+        path = job_dir(settings.jobs_dir, job.id) / recorded
+        if not path.is_file():
+            raise HTTPException(404, f"the file {recorded} of job {job_id} is missing on the server")
+        media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+        return FileResponse(path, media_type=media_type, filename=recorded)
+
+    return router
+
+
+def safe_upload_name(filename: str) -> str:
+    """A display label for an upload: its base name with only harmless characters.
+
+    It only appears in messages and provenance; no path is ever built from it.
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", filename))[-1]
+    cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")[:100]
+    return cleaned or "upload"
+
+
+def _job_options(
+    settings: ServerSettings, generators: list[str], fields_given: dict[str, str]
+) -> dict[str, Any]:
+    """Validate the option fields against the converter and this server's limits."""
+    try:
+        form = JobForm.model_validate(fields_given)
+    except ValidationError as error:
+        raise OptionError(_validation_message(error.errors())) from None
+    for name, value, limit in (
+        ("variants", form.variants, settings.max_variants),
+        ("faces", form.faces, settings.max_faces),
+        ("texture_size", form.texture_size, settings.max_texture_px),
+    ):
+        if value > limit:
+            raise OptionError(f"{name} is limited to {limit} on this server, got {value}")
+    formats = [item.strip().lower() for item in form.formats.split(",") if item.strip()]
+    unknown = [item for item in formats if item not in FORMATS]
+    if unknown or not formats:
+        raise OptionError(
+            f"formats must be a comma-separated list of {', '.join(FORMATS)}; got {form.formats!r}"
+        )
+    extra: dict[str, Any] = {}
+    if form.adapters.strip():
+        if "adapters" not in {field.name for field in fields(ConvertOptions)}:
+            raise OptionError("adapters are not supported by this version of lift3d")
+        extra["adapters"] = form.adapters.strip()
+    convert_options = ConvertOptions(
+        generator=form.generator,
+        max_faces=form.faces,
+        texture_px=form.texture_size,
+        height_m=form.height,
+        seed=form.seed,
+        steps=form.steps,
+        variants=form.variants,
+        **extra,
+    ).resolved()
+    if convert_options.generator not in generators:
+        raise OptionError(
+            f"generator {convert_options.generator!r} is not available on this server "
+            "(its weights are not installed)"
+        )
+    return {"convert": asdict(convert_options), "formats": sorted(set(formats), key=FORMATS.index)}
+
+
+def _split_form(items: list[tuple[str, str | UploadFile]]) -> tuple[UploadFile, dict[str, str]]:
+    upload: UploadFile | None = None
+    given: dict[str, str] = {}
+    for key, value in items:
+        if key == "file":
+            if not isinstance(value, UploadFile):
+                raise OptionError("the 'file' field must be a file upload, not text")
+            upload = value
+        elif isinstance(value, UploadFile):
+            raise OptionError(f"only the 'file' field may be a file, got a file in {key!r}")
+        elif key in given:
+            raise OptionError(f"the field {key!r} is given twice")
+        else:
+            given[key] = value
+    if upload is None:
+        raise OptionError("no picture: send it in a 'file' field")
+    return upload, given
+
+
+def _save_upload(folder: Path, data: bytes) -> None:
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:
+        raise Lift3DError(f"cannot store the upload: {error.strerror}") from None
+    write_bytes_atomic(folder / UPLOAD_NAME, data)
+
+
+def _find_job(studio: StudioService, job_id: str) -> Job:
+    job = studio.store.get(job_id) if JOB_ID.match(job_id) else None
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return job
+
+
+def _job_url(job_id: str) -> str:
+    return f"/api/jobs/{job_id}"
+
+
+def _job_out(studio: StudioService, job: Job) -> JobOut:
+    folder = job_dir(studio.settings.jobs_dir, job.id)
+    files = []
+    if job.status == DONE:
+        for name in job.files:
+            path = folder / name
+            size = path.stat().st_size if path.is_file() else 0
+            kind, variant = _describe_file(name)
+            files.append(
+                FileOut(
+                    name=name, kind=kind, variant=variant, bytes=size, url=f"{_job_url(job.id)}/files/{name}"
+                )
+            )
+    return JobOut(
+        id=job.id,
+        status=job.status,  # type: ignore[arg-type]
+        progress=job.progress,
+        stage=job.stage,
+        error=job.error,
+        source=job.source,
+        options=job.options,
+        queue_position=studio.store.queue_position(job) if job.status == "queued" else None,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        files=files,
+        url=_job_url(job.id),
+    )
+
+
+def _describe_file(name: str) -> tuple[str, int | None]:
+    """What a result file is, and which variant it belongs to, from the name the worker gave it."""
+    match = re.match(r"^model_(\d+)(.*)$", name)
+    if match is None:
+        return ("preview" if name == "preview.png" else "other"), None
+    variant, rest = int(match.group(1)), match.group(2)
+    kinds = {"_obj.zip": "obj.zip", ".png": "texture", ".lift3d.json": "provenance"}
+    return kinds.get(rest, rest.lstrip(".")), variant
+
+
+def _too_large(limit: int) -> str:
+    return f"the upload is larger than the {limit / (1024 * 1024):g} MB limit"
+
+
+def _limited_receive(receive: Receive, limit: int) -> Receive:
+    """Pass the body through, raising once more than `limit` bytes came in (chunked uploads too)."""
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _UploadTooLarge
+        return message
+
+    return limited
+
+
+def _bearer_check(token: str) -> Callable[..., None]:
+    bearer = HTTPBearer(auto_error=False, description="the server's --token")
+    expected = token.encode()
+
+    # A plain default, not Annotated: the string annotations of this module cannot see `bearer`.
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        given = credentials.credentials.encode() if credentials else b""
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(
+                401,
+                "a bearer token is required: send 'Authorization: Bearer <token>'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return check
+
+
+def _validation_message(errors: Any) -> str:
+    parts = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        message = error.get("msg", "invalid value")
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field"
+        parts.append(f"{'.'.join(location)}: {message}" if location else message)
+    return "; ".join(parts)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error is a JSON body {"error": "..."} with one readable line."""
+
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, HTTPException)
+        return JSONResponse(
+            {"error": str(error.detail)}, status_code=error.status_code, headers=error.headers
+        )
+
+    async def validation_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return JSONResponse({"error": _validation_message(error.errors())}, status_code=422)
+
+    async def user_error(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"error": str(error)}, status_code=422)
+
+    async def server_error(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return JSONResponse({"error": "internal server error"}, status_code=500)
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Lift3DError, user_error)
+    app.add_exception_handler(Exception, server_error)
+
+
+def _upload_body_schema() -> dict[str, Any]:
+    schema = JobForm.model_json_schema()
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema.pop("additionalProperties", None)
+    schema["properties"] = {
+        "file": {"type": "string", "format": "binary", "description": "the picture: PNG, JPEG, WebP or TIFF"},
+        **schema["properties"],
+    }
+    schema["required"] = ["file"]
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def _studio_page() -> tuple[str, str]:
+    """The page and a Content-Security-Policy allowing only its own inline blocks."""
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    hashes = {
+        tag: " ".join(
+            f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+            for body in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", page, flags=re.DOTALL)
+            if body.strip()
+        )
+        for tag in ("script", "style")
+    }
+    policy = (
+        f"default-src 'self'; script-src 'self' {hashes['script']}; style-src 'self' {hashes['style']}; "
+        "img-src 'self' blob: data:; connect-src 'self' blob: data:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'none'"
+    )
+    return page, policy
+
+
+class _SecurityHeaders:
+    """Headers every response gets: no MIME sniffing, no framing, no referrer leaks."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

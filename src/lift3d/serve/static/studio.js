@@ -1,0 +1,275 @@
+// lift3d studio: upload a picture, follow the job, look at and download the results.
+import * as THREE from "three";
+import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
+import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "lift3d-token";
+const POLL_MS = 500;
+let viewers = [];
+let pollTimer = null;
+let following = 0; // which follow() call is current, so a stale poll stops itself
+
+// Every API call goes through here so the token and the {"error": ...} bodies are handled once.
+async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  const token = $("token").value.trim();
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) $("auth").open = true;
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try { message = (await response.json()).error || message; } catch { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response;
+}
+
+function showError(message) {
+  $("error").textContent = message || "";
+  $("error").hidden = !message;
+}
+
+async function loadInfo() {
+  try {
+    const info = await (await api("api/info")).json();
+    $("version").textContent = `version ${info.version}`;
+    const select = $("generator");
+    select.replaceChildren(...info.generators.map((name) => new Option(name, name, false, name === info.default_generator)));
+    $("variants").max = info.limits.max_variants;
+    $("faces").max = info.limits.max_faces;
+    $("texture_size").max = info.limits.max_texture_px;
+    showError("");
+    await loadJobs();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+async function loadJobs() {
+  const { jobs } = await (await api("api/jobs?limit=20")).json();
+  $("jobs").replaceChildren(...jobs.map((job) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.textContent = `${job.source} · ${job.status}`;
+    link.title = new Date(job.created_at * 1000).toLocaleString();
+    link.addEventListener("click", () => follow(job.id));
+    const remove = document.createElement("button");
+    remove.textContent = "×";
+    remove.title = "delete this job and its files";
+    remove.addEventListener("click", async () => {
+      try { await api(`api/jobs/${job.id}`, { method: "DELETE" }); await loadJobs(); } catch (error) { showError(error.message); }
+    });
+    item.append(link, remove);
+    return item;
+  }));
+}
+
+function pick(file) {
+  if (!file) return;
+  const picked = $("picked");
+  if (picked.src) URL.revokeObjectURL(picked.src);
+  picked.src = URL.createObjectURL(file);
+  picked.hidden = false;
+  $("drop-hint").textContent = file.name;
+  $("submit").disabled = false;
+}
+
+async function submit(event) {
+  event.preventDefault();
+  showError("");
+  const form = new FormData($("job-form"));
+  if (!form.get("adapters")) form.delete("adapters");
+  $("submit").disabled = true;
+  try {
+    const job = await (await api("api/jobs", { method: "POST", body: form })).json();
+    follow(job.id);
+  } catch (error) {
+    showError(error.message);
+    $("submit").disabled = false;
+  }
+}
+
+// Poll one job until it is done or failed, showing its progress.
+function follow(jobId) {
+  clearTimeout(pollTimer);
+  const current = ++following;
+  $("status").hidden = false;
+  const tick = async () => {
+    let job;
+    try {
+      job = await (await api(`api/jobs/${jobId}`)).json();
+      if (current !== following) return;
+    } catch (error) {
+      showError(error.message);
+      $("submit").disabled = !$("file").files.length;
+      return;
+    }
+    $("progress").value = job.progress;
+    const waiting = job.status === "queued" ? `queued, ${job.queue_position} ahead` : job.stage;
+    $("stage").textContent = `${job.source}: ${waiting} (${Math.round(job.progress * 100)}%)`;
+    if (job.status === "queued" || job.status === "running") {
+      pollTimer = setTimeout(tick, POLL_MS);
+      return;
+    }
+    $("submit").disabled = !$("file").files.length;
+    loadJobs().catch(() => {});
+    if (job.status === "failed") showError(job.error);
+    else showResults(job);
+  };
+  tick();
+}
+
+function showResults(job) {
+  viewers.forEach((viewer) => viewer.dispose());
+  viewers = [];
+  const byVariant = new Map();
+  for (const file of job.files) {
+    if (file.variant === null) continue;
+    if (!byVariant.has(file.variant)) byVariant.set(file.variant, {});
+    byVariant.get(file.variant)[file.kind] = file;
+  }
+  const seed = job.options.convert.seed;
+  const cards = [...byVariant.entries()].sort((a, b) => a[0] - b[0]).map(([variant, files]) => {
+    const card = document.createElement("article");
+    card.className = "card";
+    card.dataset.variant = variant;
+    const canvas = document.createElement("canvas");
+    const footer = document.createElement("footer");
+    const label = document.createElement("span");
+    label.textContent = `variant ${variant + 1} · seed ${seed + variant}`;
+    footer.append(label);
+    for (const [kind, text] of [["glb", "GLB"], ["obj.zip", "OBJ"], ["stl", "STL"], ["ply", "PLY"]]) {
+      if (files[kind]) footer.append(downloadButton(files[kind], text));
+    }
+    card.append(canvas, footer);
+    if (files.glb) viewers.push(new Viewer(canvas, files.glb.url.replace(/^\//, "")));
+    return card;
+  });
+  const preview = job.files.find((file) => file.kind === "preview");
+  if (preview) {
+    const card = document.createElement("article");
+    card.className = "card";
+    const footer = document.createElement("footer");
+    const label = document.createElement("span");
+    label.textContent = "renders from four sides";
+    footer.append(label, downloadButton(preview, "Preview PNG"));
+    const image = document.createElement("img");
+    image.alt = "renders of each variant from four sides";
+    card.append(image, footer);
+    cards.push(card);
+    api(preview.url.replace(/^\//, ""))
+      .then((response) => response.blob())
+      .then((blob) => { image.src = URL.createObjectURL(blob); })
+      .catch((error) => showError(error.message));
+  }
+  $("results").replaceChildren(...cards);
+}
+
+function downloadButton(file, text) {
+  const button = document.createElement("button");
+  button.textContent = text;
+  button.dataset.download = file.kind;
+  button.title = `${file.name} (${Math.ceil(file.bytes / 1024)} kB)`;
+  // fetch + blob rather than a plain link, so a bearer token can be sent.
+  button.addEventListener("click", async () => {
+    try {
+      const blob = await (await api(file.url.replace(/^\//, ""))).blob();
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = file.name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+  return button;
+}
+
+// One interactive view of a GLB; renders only when the camera moves or the size changes.
+class Viewer {
+  constructor(canvas, url) {
+    this.canvas = canvas;
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
+    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    this.scene = new THREE.Scene();
+    this.scene.background = new THREE.Color(0xe9ecf1);
+    this.scene.add(new THREE.HemisphereLight(0xffffff, 0x8a8f99, 2.0));
+    const key = new THREE.DirectionalLight(0xffffff, 1.5);
+    key.position.set(2, 3, 4);
+    this.scene.add(key);
+    this.camera = new THREE.PerspectiveCamera(35, 1, 0.01, 100);
+    this.controls = new OrbitControls(this.camera, canvas);
+    this.controls.addEventListener("change", () => this.render());
+    this.resize = new ResizeObserver(() => this.fit());
+    this.resize.observe(canvas);
+    this.load(url);
+  }
+
+  async load(url) {
+    const loader = new GLTFLoader();
+    const token = $("token").value.trim();
+    if (token) loader.setRequestHeader({ Authorization: `Bearer ${token}` });
+    try {
+      const gltf = await loader.loadAsync(url);
+      const box = new THREE.Box3().setFromObject(gltf.scene);
+      const centre = box.getCenter(new THREE.Vector3());
+      const radius = box.getSize(new THREE.Vector3()).length() / 2 || 1;
+      gltf.scene.position.sub(centre);
+      this.scene.add(gltf.scene);
+      const distance = radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2));
+      this.camera.position.set(0.5, 0.35, 1).normalize().multiplyScalar(distance);
+      this.camera.near = distance / 100;
+      this.camera.far = distance * 10;
+      this.controls.target.set(0, 0, 0);
+      this.controls.update();
+      this.fit();
+      this.canvas.dataset.rendered = "1";
+    } catch (error) {
+      this.canvas.dataset.rendered = "error";
+      showError(`cannot show the model: ${error.message || error}`);
+    }
+  }
+
+  fit() {
+    const { clientWidth: width, clientHeight: height } = this.canvas;
+    if (!width || !height) return;
+    this.renderer.setSize(width, height, false);
+    this.camera.aspect = width / height;
+    this.camera.updateProjectionMatrix();
+    this.render();
+  }
+
+  render() {
+    this.renderer.render(this.scene, this.camera);
+  }
+
+  dispose() {
+    this.resize.disconnect();
+    this.controls.dispose();
+    this.renderer.dispose();
+    this.renderer.forceContextLoss();
+  }
+}
+
+function setUp() {
+  const token = $("token");
+  token.value = localStorage.getItem(TOKEN_KEY) || "";
+  token.addEventListener("change", () => { localStorage.setItem(TOKEN_KEY, token.value.trim()); loadInfo(); });
+  $("file").addEventListener("change", () => pick($("file").files[0]));
+  const drop = $("drop");
+  drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    if (!event.dataTransfer.files.length) return;
+    $("file").files = event.dataTransfer.files;
+    pick(event.dataTransfer.files[0]);
+  });
+  $("job-form").addEventListener("submit", submit);
+  loadInfo();
+}
+
+setUp();
