@@ -1,0 +1,96 @@
+"""Speed and memory of `convert` per pipeline stage, cold and warm, per generator.
+
+Each generator runs in a fresh process so cold time (imports + model load + first
+convert) and peak memory (max RSS) are its own. Prints a table and writes JSON to
+benchmarks/results/convert_speed.json. Ratios against the inflate baseline measured
+in the same run are the numbers to quote; absolute seconds vary by machine.
+
+    python benchmarks/convert_speed.py [--sample samples/mug.png] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def measure(generator: str, sample: str, repeats: int, out_dir: str) -> dict:
+    """Run in the child process: cold convert, then warm converts with stage timings."""
+    started = time.perf_counter()
+    from lift3d.api import ConvertOptions, StageTimer, load_converter, save
+
+    options = ConvertOptions(generator=generator)
+    converter = load_converter(generator)
+    asset = converter.convert(sample, options)[0]
+    save(asset, Path(out_dir) / f"{generator}.glb")
+    cold = time.perf_counter() - started
+    warm, stages = [], {}
+    for _ in range(repeats):
+        timer = StageTimer()
+        begin = time.perf_counter()
+        asset = converter.convert(sample, options, timer)[0]
+        with timer.stage("export"):
+            save(asset, Path(out_dir) / f"{generator}.glb")
+        warm.append(time.perf_counter() - begin)
+        for name, seconds in timer.seconds.items():
+            stages.setdefault(name, []).append(seconds)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "generator": generator,
+        "cold_s": round(cold, 3),
+        "warm_s": round(min(warm), 3),
+        "stages_s": {name: round(min(values), 3) for name, values in stages.items()},
+        "peak_rss_mb": round(peak_mb, 1),
+        "faces": len(asset.mesh.faces),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample", default=str(ROOT / "samples" / "mug.png"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--generators", default="inflate,diffusion")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out-dir", default="/tmp/lift3d-bench", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+    if args.child:
+        print(json.dumps(measure(args.child, args.sample, args.repeats, args.out_dir)))
+        return
+
+    from lift3d.generate.diffusion.weights import shipped_model_dir
+
+    rows = []
+    for generator in args.generators.split(","):
+        if generator == "diffusion" and shipped_model_dir() is None:
+            print("skipping diffusion: no shipped weights", file=sys.stderr)
+            continue
+        command = [sys.executable, __file__, "--child", generator, "--sample", args.sample]
+        command += ["--repeats", str(args.repeats), "--out-dir", args.out_dir]
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
+
+    stage_names = sorted({name for row in rows for name in row["stages_s"]})
+    header = ["generator", "cold s", "warm s", *stage_names, "peak MB", "faces"]
+    print(" | ".join(f"{h:>10}" for h in header))
+    base = rows[0]["warm_s"] if rows else 1.0
+    for row in rows:
+        cells = [row["generator"], row["cold_s"], row["warm_s"]]
+        cells += [row["stages_s"].get(name, 0.0) for name in stage_names]
+        cells += [row["peak_rss_mb"], row["faces"]]
+        print(" | ".join(f"{c:>10}" for c in cells), f"(warm x{row['warm_s'] / base:.2f} of {rows[0]['generator']})")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = {"sample": args.sample, "repeats": args.repeats, "rows": rows}
+    (RESULTS / "convert_speed.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
