@@ -54,7 +54,9 @@ def measure(generator: str, sample: str, repeats: int, out_dir: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sample", default=str(ROOT / "samples" / "mug.png"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--generators", default="inflate,diffusion")
@@ -86,7 +88,10 @@ def main() -> None:
         cells = [row["generator"], row["cold_s"], row["warm_s"]]
         cells += [row["stages_s"].get(name, 0.0) for name in stage_names]
         cells += [row["peak_rss_mb"], row["faces"]]
-        print(" | ".join(f"{c:>10}" for c in cells), f"(warm x{row['warm_s'] / base:.2f} of {rows[0]['generator']})")
+        print(
+            " | ".join(f"{c:>10}" for c in cells),
+            f"(warm x{row['warm_s'] / base:.2f} of {rows[0]['generator']})",
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {"sample": args.sample, "repeats": args.repeats, "rows": rows}
     (RESULTS / "convert_speed.json").write_text(json.dumps(report, indent=2))

@@ -101,7 +101,11 @@ def test_bad_input_gives_one_line_and_no_output(tmp_path, capsys, case) -> None:
 
 @pytest.mark.parametrize(
     ("output", "word"),
-    [("missing_folder/result.glb", "does not exist"), ("result.fbx", "unknown format"), ("a_file/x.glb", "a_file")],
+    [
+        ("missing_folder/result.glb", "does not exist"),
+        ("result.fbx", "unknown format"),
+        ("a_file/x.glb", "a_file"),
+    ],
 )
 def test_unusable_output_path_is_refused_before_work(tmp_path, picture, capsys, output, word) -> None:
     (tmp_path / "a_file").write_text("I am a file, not a folder")
@@ -115,6 +119,14 @@ def test_help_explains_every_convert_option() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "lift3d.cli", "convert", "--help"], capture_output=True, text=True, check=True
     )
-    for flag in ["--faces", "--texture-size", "--height", "--preview", "--generator", "--variants", "--ensemble"]:
+    for flag in [
+        "--faces",
+        "--texture-size",
+        "--height",
+        "--preview",
+        "--generator",
+        "--variants",
+        "--ensemble",
+    ]:
         assert flag in result.stdout
     assert "+Y up" in result.stdout

@@ -156,7 +156,9 @@ class Converter:
                     mesh,
                     cutout,
                     maps,
-                    AssetOptions(max_faces=options.max_faces, texture_px=options.texture_px, height_m=options.height_m),
+                    AssetOptions(
+                        max_faces=options.max_faces, texture_px=options.texture_px, height_m=options.height_m
+                    ),
                 )
             asset.provenance = {
                 "source": picture.source,
@@ -207,4 +209,3 @@ def save_preview(assets: list[Asset], path: str | os.PathLike) -> Path:
     labels = [f"seed {asset.provenance.get('seed', '?')}" for asset in assets]
     render_preview(assets, path, labels=labels)
     return Path(path)
-

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lift3d.batch.cli import add_batch
-from lift3d.errors import Lift3DError, OutputError
+from lift3d.errors import Lift3DError, OptionError, OutputError
 from lift3d.serve.cli import add_serve
 
 EPILOG = """Output convention: glTF axes (+Y up, +Z toward the viewer who took the picture),
@@ -23,9 +23,43 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", help="picture file: PNG, JPEG, WebP or TIFF (alpha, if any, is the object mask)")
     parser.add_argument(
-        "-o", "--output", help="output file; .glb (default), .obj (+.mtl +.png), .ply or .stl [default: INPUT.glb]"
+        "input",
+        nargs="+",
+        help="picture file: PNG, JPEG, WebP or TIFF (alpha, if any, is the object mask); "
+        "--kind ortho takes one sheet or front, side, top; --kind views takes several pictures; "
+        "--kind frames takes a folder, GIF or sprite sheet",
+    )
+    parser.add_argument(
+        "--kind",
+        choices=["picture", "ortho", "views", "frames"],
+        default="picture",
+        help="picture: one view of an object; ortho: front/side/top technical views (visual hull); "
+        "views: turntable pictures around the object (silhouette carving); "
+        "frames: an animation, one asset per frame plus a GLB that plays them [default: picture]",
+    )
+    parser.add_argument(
+        "--projection",
+        choices=["auto", "third-angle", "first-angle"],
+        default="auto",
+        help="ortho: layout of the views on a sheet [default: auto]",
+    )
+    parser.add_argument(
+        "--azimuths", help="views: azimuth of each picture in degrees, e.g. 0,45,90 [default: even]"
+    )
+    parser.add_argument("--cameras", help="views: JSON list of {picture, azimuth_deg, elevation_deg}")
+    parser.add_argument(
+        "--framing",
+        choices=["shared", "each"],
+        default="shared",
+        help="views: shared = one fixed camera for all pictures; each = pictures cropped apart [default: shared]",
+    )
+    parser.add_argument("--frames-grid", help="frames: sprite sheet grid COLUMNSxROWS [default: detect]")
+    parser.add_argument("--fps", type=float, default=8.0, help="frames: playback rate [default: 8]")
+    parser.add_argument(
+        "-o",
+        "--output",
+        help="output file; .glb (default), .obj (+.mtl +.png), .ply or .stl [default: INPUT.glb]",
     )
     parser.add_argument(
         "--generator",
@@ -34,14 +68,21 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         help="what imagines the hidden shape: the shipped diffusion model, classical inflation, "
         "or a flat extruded slab [default: diffusion when its weights are installed, else inflate]",
     )
-    parser.add_argument("--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]")
+    parser.add_argument(
+        "--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]"
+    )
     parser.add_argument(
         "--texture-size", type=int, default=1024, help="texture width and height in pixels [default: 1024]"
     )
-    parser.add_argument("--height", type=float, default=1.0, help="height of the asset in metres [default: 1.0]")
+    parser.add_argument(
+        "--height", type=float, default=1.0, help="height of the asset in metres [default: 1.0]"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
     parser.add_argument(
-        "--steps", type=int, default=0, help="diffusion sampling steps; 1 is a fast deterministic mode [default: model's]"
+        "--steps",
+        type=int,
+        default=0,
+        help="diffusion sampling steps; 1 is a fast deterministic mode [default: model's]",
     )
     parser.add_argument(
         "--variants",
@@ -49,13 +90,24 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         default=1,
         help="write N different results from N seeds as NAME_0 ... NAME_{N-1} [default: 1]",
     )
-    parser.add_argument("--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]")
-    parser.add_argument("--preview", metavar="FILE.png", help="also write a sheet of renders from several angles")
+    parser.add_argument(
+        "--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]"
+    )
+    parser.add_argument(
+        "--preview", metavar="FILE.png", help="also write a sheet of renders from several angles"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(run=run_convert)
 
 
 def run_convert(args: argparse.Namespace) -> int:
+    if args.kind != "picture":
+        return run_convert_kind(args)
+    if len(args.input) != 1:
+        raise OptionError(
+            f"one picture at a time ({len(args.input)} given); use --kind views or lift3d batch"
+        )
+    args.input = args.input[0]
     from tqdm import tqdm
 
     from lift3d.api import ConvertOptions, StageTimer, load_converter, save, save_preview, variant_paths
@@ -106,6 +158,54 @@ def run_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_convert_kind(args: argparse.Namespace) -> int:
+    """The multi-picture kinds: technical views, turntables, animation frames."""
+    from lift3d.api import save
+    from lift3d.asset import AssetOptions
+    from lift3d.export import check_output_path
+
+    output = check_output_path(args.output or Path(args.input[0]).with_suffix(".glb").name)
+    asset_options = AssetOptions(max_faces=args.faces, texture_px=args.texture_size, height_m=args.height)
+    if args.kind == "frames":
+        from lift3d.api import ConvertOptions
+        from lift3d.asset.animation import FramesOptions, convert_frames, save_frames
+        from lift3d.inputs.sheets import parse_grid
+
+        if len(args.input) != 1:
+            raise OptionError("--kind frames takes one folder, GIF or sprite sheet")
+        convert_options = ConvertOptions(
+            generator=args.generator or "inflate",
+            max_faces=args.faces,
+            texture_px=args.texture_size,
+            height_m=args.height,
+            seed=args.seed,
+        )
+        grid = parse_grid(args.frames_grid) if args.frames_grid else None
+        result = convert_frames(
+            args.input[0], FramesOptions(convert=convert_options, frame_rate_fps=args.fps, sheet_grid=grid)
+        )
+        written = save_frames(result, output)
+    elif args.kind == "ortho":
+        from lift3d.asset.multiview import OrthoOptions, convert_ortho
+
+        source = args.input[0] if len(args.input) == 1 else args.input
+        written = save(
+            convert_ortho(source, OrthoOptions(projection=args.projection, asset=asset_options)), output
+        )
+    else:
+        from lift3d.asset.multiview import ViewsOptions, convert_views
+        from lift3d.reconstruct.views import CarveOptions, parse_azimuths
+
+        if args.azimuths and args.cameras:
+            raise OptionError("give --azimuths or --cameras, not both")
+        cameras = parse_azimuths(args.azimuths) if args.azimuths else args.cameras
+        options = ViewsOptions(carve=CarveOptions(framing=args.framing), asset=asset_options)
+        written = save(convert_views(args.input, cameras, options), output)
+    for path in written:
+        print(path)
+    return 0
+
+
 def add_data(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("data", help="make synthetic training and evaluation data")
     data_commands = parser.add_subparsers(dest="data_command", required=True)
@@ -117,7 +217,9 @@ def add_data(commands: argparse._SubParsersAction) -> None:
     )
     synth.add_argument("--n", type=int, required=True, help="number of samples")
     synth.add_argument("--out", required=True, help="output folder")
-    synth.add_argument("--seed", type=int, default=0, help="first seed; keep training and held-out ranges apart")
+    synth.add_argument(
+        "--seed", type=int, default=0, help="first seed; keep training and held-out ranges apart"
+    )
     synth.add_argument("--size", type=int, default=128, help="picture and map size in pixels [default: 128]")
     synth.add_argument("--shard-size", type=int, default=1000, help="samples per shard file [default: 1000]")
     synth.add_argument("--workers", type=int, default=None, help="worker processes [default: all cores]")
@@ -147,12 +249,16 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
         "against ground-truth meshes, after normalising both to the unit cube and aligning by ICP with scale. "
         "Without --data, renders a held-out split (seeds from 1,000,000,000, never used for training).",
     )
-    parser.add_argument("--data", help="folder of shards from `lift3d data synth` [default: render on the fly]")
+    parser.add_argument(
+        "--data", help="folder of shards from `lift3d data synth` [default: render on the fly]"
+    )
     parser.add_argument("--n", type=int, default=64, help="number of held-out samples [default: 64]")
     parser.add_argument(
         "--methods", default="", help="comma-separated: slab,inflate,diffusion [default: all available]"
     )
-    parser.add_argument("--backdrop", action="store_true", help="composite inputs onto a plain backdrop (photo-like)")
+    parser.add_argument(
+        "--backdrop", action="store_true", help="composite inputs onto a plain backdrop (photo-like)"
+    )
     parser.add_argument("--json", dest="json_path", help="also write the report as JSON here")
     parser.set_defaults(run=run_eval)
 
@@ -161,7 +267,11 @@ def run_eval(args: argparse.Namespace) -> int:
     from lift3d.evaluate.heldout import run_heldout_eval
 
     report_text, report = run_heldout_eval(
-        data_dir=args.data, count=args.n, methods=args.methods, backdrop=args.backdrop, json_path=args.json_path
+        data_dir=args.data,
+        count=args.n,
+        methods=args.methods,
+        backdrop=args.backdrop,
+        json_path=args.json_path,
     )
     print(report_text)
     return 0
@@ -182,7 +292,9 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate [default: 1e-3]")
     parser.add_argument("--size", type=int, default=64, help="map resolution in pixels [default: 64]")
     parser.add_argument(
-        "--channels", default="32,64,96,128", help="UNet block widths, comma-separated [default: 32,64,96,128]"
+        "--channels",
+        default="32,64,96,128",
+        help="UNet block widths, comma-separated [default: 32,64,96,128]",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
@@ -245,4 +357,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

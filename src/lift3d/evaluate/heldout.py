@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from lift3d.api import CLASSICAL_GENERATORS, ConvertOptions, Converter
+from lift3d.api import CLASSICAL_GENERATORS, Converter, ConvertOptions
 from lift3d.errors import OptionError
 from lift3d.evaluate.options import EvalOptions
 from lift3d.evaluate.report import EvalReport, format_table, write_report_json
@@ -95,7 +95,9 @@ def run_heldout_eval(
     if count < 1:
         raise OptionError(f"--n must be at least 1, got {count}")
     samples = list(heldout_samples(data_dir, count))
-    report = evaluate(samples, {name: converter_method(name, backdrop) for name in names}, EvalOptions(), progress)
+    report = evaluate(
+        samples, {name: converter_method(name, backdrop) for name in names}, EvalOptions(), progress
+    )
     if json_path:
         write_report_json(report, Path(json_path))
     return format_table(report), report

@@ -55,7 +55,9 @@ def check_output_path(path: str | os.PathLike, suffixes: Sequence[str] = tuple(E
     if not target.suffix:
         target = target.with_suffix(DEFAULT_SUFFIX)
     if target.suffix.lower() not in suffixes:
-        raise OutputError(f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {', '.join(suffixes)}")
+        raise OutputError(
+            f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {', '.join(suffixes)}"
+        )
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory")
     folder = target.parent if str(target.parent) else Path(".")

@@ -13,6 +13,7 @@ must be drawn (or scanned) upright.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -30,8 +31,11 @@ LONG_RUN_FRACTION = 0.025
 MAX_WALL_FRACTION = 0.06
 # The pen's thickness cluster counts as pen only when it is this much thinner than walls.
 PEN_TO_WALL_MAX_RATIO = 0.45
-# A wall end is a run at least this many times longer than thick.
-WALL_END_ELONGATION = 1.3
+# Walls hold at least this share of the thickness votes of long straight runs.
+MIN_WALL_SHARE = 0.2
+# A wall end is a run at least this many times as long as thick (a pier between two
+# windows is about square; the side of a perpendicular wall is much thinner than long).
+WALL_END_ELONGATION = 0.8
 # Openings are between these multiples of the thinnest wall thickness wide.
 MIN_GAP_WALLS, MAX_GAP_WALLS = 2.5, 22.0
 
@@ -63,9 +67,9 @@ class Opening:
         along, across = (self.start_px + self.end_px) / 2, (self.low_px + self.high_px) / 2
         return (along, across) if self.axis == "x" else (across, along)
 
-    def box(self) -> tuple[slice, slice]:
-        """Rows and columns of the gap's pixels."""
-        along = slice(int(self.start_px), int(self.end_px))
+    def box(self, overlap_px: int = 0) -> tuple[slice, slice]:
+        """Rows and columns of the gap's pixels, reaching `overlap_px` into the walls at both ends."""
+        along = slice(max(int(self.start_px) - overlap_px, 0), int(self.end_px) + overlap_px)
         across = slice(int(self.low_px), int(self.high_px))
         return (across, along) if self.axis == "x" else (along, across)
 
@@ -80,12 +84,16 @@ class PlanLayout:
     wall_thickness_px: tuple[float, float]  # thinnest and thickest walls
     source: str
 
-    @property
+    @cached_property
     def closed_walls(self) -> np.ndarray:
-        """Walls with every opening filled: the plan view of the built walls."""
+        """Walls with every opening filled: the plan view of the built walls.
+
+        Each fill reaches two pixels into the walls, closing the crack a ragged wall end
+        (its last column blurred into a window's jamb line) would leave.
+        """
         closed = self.walls.copy()
         for opening in self.openings:
-            closed[opening.box()] = True
+            closed[opening.box(overlap_px=2)] = True
         return closed
 
     @property
@@ -109,6 +117,7 @@ def parse_plan(picture: Picture) -> PlanLayout:
     if walls.sum() < thinnest_px * min(ink.shape):
         raise not_a_plan(picture.source, "too little wall-like ink")
     openings = find_openings(walls, ink, thinnest_px, thickest_px)
+    walls, openings = drop_stray_pieces(walls, openings, thinnest_px)
     return PlanLayout(
         ink=ink,
         walls=walls,
@@ -119,7 +128,7 @@ def parse_plan(picture: Picture) -> PlanLayout:
 
 
 def binarise(picture: Picture) -> np.ndarray:
-    """Ink mask by Otsu's threshold on grey; transparent pixels are paper."""
+    """Ink mask by Otsu's threshold on grey (the minority side); transparent pixels are paper."""
     grey = picture.rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     if picture.alpha is not None:
         grey = grey * picture.alpha + (1 - picture.alpha)
@@ -128,7 +137,9 @@ def binarise(picture: Picture) -> np.ndarray:
         raise not_a_plan(picture.source, "the picture is blank")
     grey8 = (np.clip(grey, 0, 1) * 255).astype(np.uint8)
     threshold, _ = cv2.threshold(grey8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    ink = grey8 < threshold
+    ink = grey8 <= threshold  # Otsu splits at <= threshold vs above
+    if ink.mean() > 0.5:  # light lines on dark paper: a blueprint
+        ink = ~ink
     # One-pixel cracks in a wall would let rooms leak into each other. (Kernels are odd:
     # OpenCV does not reflect even ones between its two passes, which shifts the result.)
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
@@ -157,9 +168,11 @@ def measure_thickness(ink: np.ndarray, source: str) -> tuple[float, float, float
     """Pen width, thinnest and thickest wall, from the thickness of long straight ink runs.
 
     Each pixel of a straight run at least LONG_RUN px long votes for the length of its
-    perpendicular run, so text, which has no long runs, barely votes, and a
-    wall votes once per pixel of its area. The votes split (Otsu, on log thickness) into
-    the pen and the walls; when no pen lines are long enough to vote, all votes are walls.
+    perpendicular run, so text, which has no long runs, barely votes, and a wall votes
+    once per pixel of its area. The votes' density over log thickness has a peak for the
+    pen (door leaves, window and dimension lines) and one or two for walls (interior,
+    exterior). The pen is the first peak when it is much thinner than the next one and
+    the rest holds a real share of the votes; otherwise every vote is a wall's.
     """
     long_px = max(20, round(LONG_RUN_FRACTION * max(ink.shape)))
     along_rows, _ = run_lengths(ink)
@@ -171,29 +184,37 @@ def measure_thickness(ink: np.ndarray, source: str) -> tuple[float, float, float
         raise not_a_plan(source, "no long straight lines")
     counts = np.bincount(votes).astype(np.float64)
     thickness = np.arange(len(counts), dtype=np.float64)
-    best_split, best_score = 0, -1.0
-    log_t = np.log(np.maximum(thickness, 1))
-    for split in range(2, len(counts)):
-        low, high = counts[:split], counts[split:]
-        if low.sum() == 0 or high.sum() == 0 or counts[split - 1] == 0:
-            continue
-        mean_low = (low * log_t[:split]).sum() / low.sum()
-        mean_high = (high * log_t[split:]).sum() / high.sum()
-        score = low.sum() * high.sum() * (mean_high - mean_low) ** 2
-        if score > best_score:
-            best_split, best_score = split, score
-    wall_from = 1
-    if best_split:
-        pen_mean = _weighted_mean(thickness[:best_split], counts[:best_split])
-        wall_mean = _weighted_mean(thickness[best_split:], counts[best_split:])
-        if pen_mean <= PEN_TO_WALL_MAX_RATIO * wall_mean:
-            wall_from = best_split
+    wall_from = _pen_split(counts)
     pen_px = _weighted_quantile(thickness[:wall_from], counts[:wall_from], 0.95) if wall_from > 1 else 0.0
     thinnest_px = _weighted_quantile(thickness[wall_from:], counts[wall_from:], 0.05)
     thickest_px = _weighted_quantile(thickness[wall_from:], counts[wall_from:], 0.9)
     if thickest_px > MAX_WALL_FRACTION * min(ink.shape):
         raise not_a_plan(source, "its dark shapes are too thick to be walls")
     return float(pen_px), float(thinnest_px), float(thickest_px)
+
+
+def _pen_split(counts: np.ndarray) -> int:
+    """The smallest wall thickness in px (an index into `counts`): 1 when there is no pen class."""
+    present = np.flatnonzero(counts)
+    present = present[present > 0].astype(np.float64)
+    # Each thickness spreads by 12 % (at least 0.7 px, one anti-aliased pixel), so each
+    # cluster of votes becomes one smooth bump; the density keeps the votes' mass.
+    spread = np.maximum(0.12 * present, 0.7)
+    grid = np.arange(0.0, present.max() + 3 * spread.max(), 0.1)
+    weights = counts[present.astype(int)] / spread
+    density = (weights * np.exp(-((grid[:, None] - present[None]) ** 2) / (2 * spread**2))).sum(axis=1)
+    peaks = [
+        i
+        for i in range(1, len(grid) - 1)
+        if density[i] >= density[i - 1] and density[i] > density[i + 1] and density[i] >= 0.02 * density.max()
+    ]
+    if len(peaks) < 2 or grid[peaks[0]] > PEN_TO_WALL_MAX_RATIO * grid[peaks[1]]:
+        return 1
+    valley = peaks[0] + int(np.argmin(density[peaks[0] : peaks[1] + 1]))
+    split = int(np.ceil(grid[valley]))
+    if counts[split:].sum() < MIN_WALL_SHARE * counts.sum():
+        return 1
+    return split
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
@@ -216,17 +237,34 @@ def find_walls(ink: np.ndarray, pen_px: float, thinnest_px: float) -> np.ndarray
     opened = square_opening(ink, side)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(opened.astype(np.uint8), connectivity=4)
     area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
-    long_side = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     along_rows, along_cols = run_lengths(opened)[0], run_lengths(opened.T)[0].T
-    # Walls are bars: most of their pixels lie in a run much longer than it is thick, or
-    # the piece is a plain rectangle (a short wall between two windows). Bold text fused
-    # into a blob is neither.
     elongated = np.maximum(along_rows, along_cols) >= 2 * np.minimum(along_rows, along_cols)
     bar_share = np.bincount(labels.ravel(), weights=elongated.ravel(), minlength=count) / np.maximum(area, 1)
-    short_side = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    rectangular = area >= 0.9 * long_side * short_side
-    keep = (area >= 3 * thinnest_px**2) & (long_side >= 2.5 * thinnest_px) & ((bar_share >= 0.6) | rectangular)
-    keep[0] = False
+    # A wall piece is big, or a bar (most pixels in a run at least twice as long as thick),
+    # or a plain rectangle at least a wall thick (the pier between two windows).
+    rectangle = (area >= 0.9 * width * height) & (np.minimum(width, height) >= 0.8 * thinnest_px)
+    wall_like = (area >= 10 * thinnest_px**2) | (bar_share >= 0.6) | rectangle
+    wall_like &= (area >= 3 * thinnest_px**2) & (np.maximum(width, height) >= 2.5 * thinnest_px) | (
+        rectangle & (area >= 2 * thinnest_px**2)
+    )
+    wall_like[0] = False
+    # Bold letters fused into a block can look like a bar, but they stay surrounded by the
+    # thin rest of their word; a wall's edges are clean but for door and window lines,
+    # which are long and straight (a window's jamb lines are short, but only two).
+    long_lines = np.maximum(run_lengths(ink)[0], run_lengths(ink.T)[0].T) >= 3 * thinnest_px
+    reach = max(2, int(thinnest_px / 2))
+    ring_kernel = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+    for index in np.flatnonzero(wall_like):
+        x, y, w, h = stats[index, :4]
+        rows = slice(max(y - reach, 0), y + h + reach)
+        cols = slice(max(x - reach, 0), x + w + reach)
+        piece = labels[rows, cols] == index
+        ring = cv2.dilate(piece.astype(np.uint8), ring_kernel).astype(bool) & ~piece
+        stray = ink[rows, cols] & ring & ~opened[rows, cols] & ~long_lines[rows, cols]
+        if stray.sum() >= 0.1 * ring.sum():
+            wall_like[index] = False
+    keep = wall_like
     return keep[labels]
 
 
@@ -242,7 +280,9 @@ def square_opening(mask: np.ndarray, side: int) -> np.ndarray:
     return cv2.dilate(eroded, kernel, anchor=(side - 1 - anchor, side - 1 - anchor)).astype(bool)
 
 
-def find_openings(walls: np.ndarray, ink: np.ndarray, thinnest_px: float, thickest_px: float) -> list[Opening]:
+def find_openings(
+    walls: np.ndarray, ink: np.ndarray, thinnest_px: float, thickest_px: float
+) -> list[Opening]:
     """Gaps between collinear wall ends of equal thickness, in both directions."""
     thin_ink = ink & ~walls
     openings = []
@@ -252,45 +292,108 @@ def find_openings(walls: np.ndarray, ink: np.ndarray, thinnest_px: float, thicke
     return openings
 
 
+def drop_stray_pieces(
+    walls: np.ndarray, openings: list[Opening], thinnest_px: float
+) -> tuple[np.ndarray, list[Opening]]:
+    """Keep small wall pieces only when openings chain them to a big one.
+
+    A pier between two windows is a small lone rectangle, and so is a bold digit in a
+    dimension string; the pier is linked by its windows to the rest of the walls, the digit
+    at most to other digits. Big means at least 5 % of the largest wall network, so a
+    detached garage stays and a bold room name goes.
+    """
+    labels, count = ndimage.label(walls)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    parent = list(range(count + 1))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    ends = []
+    for opening in openings:
+        across = int((opening.low_px + opening.high_px) / 2)
+        before, after = int(opening.start_px) - 1, int(opening.end_px)
+        points = (
+            [(across, before), (across, after)]
+            if opening.axis == "x"
+            else [(before, across), (after, across)]
+        )
+        pair = [
+            int(labels[min(max(r, 0), walls.shape[0] - 1), min(max(c, 0), walls.shape[1] - 1)])
+            for r, c in points
+        ]
+        ends.append(pair)
+        if pair[0] and pair[1]:
+            parent[root(pair[0])] = root(pair[1])
+    sizes[0] = 0
+    big = (sizes >= 10 * thinnest_px**2) & (sizes >= 0.05 * sizes.max())
+    anchored = {root(int(label)) for label in np.flatnonzero(big)}
+    keep = np.array([label > 0 and root(label) in anchored for label in range(count + 1)])
+    kept_openings = [
+        opening for opening, pair in zip(openings, ends, strict=True) if keep[pair[0]] and keep[pair[1]]
+    ]
+    return keep[labels], kept_openings
+
+
 def _gaps_along_rows(
     walls: np.ndarray, thinnest_px: float, thickest_px: float
 ) -> list[tuple[float, float, float, float]]:
-    """Gaps along rows between two wall ends (start, end, low row, high row), pixel edges."""
+    """Gaps along rows between two wall ends (start, end, low row, high row), pixel edges.
+
+    A free pixel is in a gap when the nearest wall pixels left and right of it are the
+    ends of runs longer than they are thick, of about the same thickness, whose bands
+    overlap: two collinear walls broken by an opening. A corridor between two walls
+    seen side-on fails, because there the walls' runs are thickness-long.
+    """
     height, width = walls.shape
-    along, _ = run_lengths(walls)
-    across_t, across_start_t = run_lengths(walls.T)
-    across, across_start = across_t.T, across_start_t.T
     columns = np.arange(width)
     left = np.maximum.accumulate(np.where(walls, columns, -1), axis=1)
     right = np.minimum.accumulate(np.where(walls, columns, width)[:, ::-1], axis=1)[:, ::-1]
     gap = right - left - 1
     candidate = ~walls & (left >= 0) & (right < width)
     candidate &= (gap >= MIN_GAP_WALLS * thinnest_px) & (gap <= MAX_GAP_WALLS * thinnest_px)
-    rows = np.broadcast_to(np.arange(height)[:, None], walls.shape)
-    left_c, right_c = np.clip(left, 0, width - 1), np.clip(right, 0, width - 1)
-    thick_l, thick_r = across[rows, left_c], across[rows, right_c]
-    candidate &= (along[rows, left_c] >= WALL_END_ELONGATION * thick_l) & (
-        along[rows, right_c] >= WALL_END_ELONGATION * thick_r
-    )
+    rows, cols = np.nonzero(candidate)
+    if rows.size == 0:
+        return []
+    along, _ = run_lengths(walls)
+    across_t, across_start_t = run_lengths(walls.T)
+    left_c, right_c = left[rows, cols], right[rows, cols]
+    along_l, along_r = along[rows, left_c], along[rows, right_c]
+    # Each wall end's thickness is read a little inside it: a window's jamb line drawn
+    # against the end can leave a ragged last column.
+    depth = max(2, int(thinnest_px / 2))
+    inner_l = left_c - np.minimum(depth, along_l - 1)
+    inner_r = right_c + np.minimum(depth, along_r - 1)
+    thick_l, thick_r = across_t[inner_l, rows], across_t[inner_r, rows]
+    top_l, top_r = across_start_t[inner_l, rows], across_start_t[inner_r, rows]
     thin_end, thick_end = np.minimum(thick_l, thick_r), np.maximum(thick_l, thick_r)
-    candidate &= (thin_end >= 0.6 * thinnest_px) & (thick_end <= 1.5 * thickest_px + 2)
-    candidate &= thick_end <= 1.6 * thin_end
-    top_l, top_r = across_start[rows, left_c], across_start[rows, right_c]
     overlap = np.minimum(top_l + thick_l, top_r + thick_r) - np.maximum(top_l, top_r)
-    candidate &= overlap >= 0.6 * thin_end
+    ok = (along_l >= WALL_END_ELONGATION * thick_l) & (along_r >= WALL_END_ELONGATION * thick_r)
+    ok &= (
+        (thin_end >= 0.6 * thinnest_px) & (thick_end <= 1.5 * thickest_px + 2) & (thick_end <= 1.6 * thin_end)
+    )
+    ok &= overlap >= 0.6 * thin_end
+    rows, cols, left_c, right_c = rows[ok], cols[ok], left_c[ok], right_c[ok]
+    thin_end, overlap, top = thin_end[ok], overlap[ok], np.maximum(top_l, top_r)[ok]
 
-    labels, count = ndimage.label(candidate)
+    accepted = np.zeros(walls.shape, dtype=bool)
+    accepted[rows, cols] = True
+    labels, _ = ndimage.label(accepted)
+    component = labels[rows, cols]
     gaps = []
-    for index, (row_slice, _) in enumerate(ndimage.find_objects(labels), start=1):
-        inside = labels[row_slice] == index
-        thickness = float(np.median(thin_end[row_slice][inside]))
-        band = row_slice.stop - row_slice.start
+    for index in np.unique(component):
+        members = component == index
+        thickness = float(np.median(thin_end[members]))
+        band = int(rows[members].max() - rows[members].min() + 1)
         if band < 0.6 * thickness or band > 1.4 * thickness + 2:
             continue
-        start = float(np.median(left[row_slice][inside])) + 1
-        end = float(np.median(right[row_slice][inside]))
-        low = float(np.median(np.maximum(top_l, top_r)[row_slice][inside]))
-        high = low + float(np.median(overlap[row_slice][inside]))
+        start = float(np.median(left_c[members])) + 1
+        end = float(np.median(right_c[members]))
+        low = float(np.median(top[members]))
+        high = low + float(np.median(overlap[members]))
         gaps.append((start, end, low, high))
     return gaps
 
@@ -319,7 +422,46 @@ def _classify(axis: str, start: float, end: float, low: float, high: float, thin
         scores[(side, False)] = (region.sum(), far[:, -strip:].sum())
     if not scores:
         return Opening("door", axis, start, end, low, high)
-    (side, hinge_at_start), (swing_ink, leaf_ink) = max(scores.items(), key=lambda item: (item[1][0], item[1][1]))
+    (side, hinge_at_start), (swing_ink, leaf_ink) = max(
+        scores.items(), key=lambda item: (item[1][0], item[1][1])
+    )
     if swing_ink < 1.2 * width or leaf_ink < 0.4 * width:
         return Opening("door", axis, start, end, low, high)
     return Opening("door", axis, start, end, low, high, swing=side, hinge_at_start=hinge_at_start)
+
+
+def find_rooms(layout: PlanLayout, min_area_px: float) -> np.ndarray:
+    """Room ids (1.. in reading order) on the free space that the closed walls enclose; 0 elsewhere.
+
+    Free space touching the picture's border is outside; so is a region smaller than
+    `min_area_px` (a gap between a wall and a window line, the inside of a column).
+    """
+    free = ~layout.closed_walls
+    labels, count = ndimage.label(free)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    keep = sizes >= min_area_px
+    keep[border] = False
+    keep[0] = False
+    kept = np.flatnonzero(keep)
+    centres = ndimage.center_of_mass(free, labels, kept) if kept.size else []
+    ranked = sorted(zip(kept, centres, strict=True), key=lambda item: (round(item[1][0]), item[1][1]))
+    relabel = np.zeros(count + 1, dtype=np.int32)
+    for rank, (label, _) in enumerate(ranked, start=1):
+        relabel[label] = rank
+    return relabel[labels]
+
+
+def longest_wall_px(closed_walls: np.ndarray, thinnest_px: float) -> float:
+    """Length of the longest straight horizontal or vertical wall, end to end along its faces.
+
+    A wall counts with its openings closed, and only if the run holds over at least half a
+    wall's thickness of rows (a single stray row of ink is not a wall).
+    """
+    rows_needed = max(1, round(thinnest_px / 2))
+    best = 0.0
+    for mask in (closed_walls, closed_walls.T):
+        longest_per_row = np.sort(run_lengths(mask)[0].max(axis=1))[::-1]
+        if longest_per_row.size >= rows_needed:
+            best = max(best, float(longest_per_row[rows_needed - 1]))
+    return best

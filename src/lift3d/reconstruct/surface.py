@@ -123,11 +123,17 @@ def keep_main_parts(mesh: trimesh.Trimesh, min_part_fraction: float) -> trimesh.
     if len(parts) <= 1:
         return mesh
     volumes = np.array([abs(enclosed_volume(part)) for part in parts])
-    keep = [part for part, volume in zip(parts, volumes, strict=True) if volume >= min_part_fraction * volumes.max()]
+    keep = [
+        part
+        for part, volume in zip(parts, volumes, strict=True)
+        if volume >= min_part_fraction * volumes.max()
+    ]
     return trimesh.util.concatenate(keep)
 
 
 def enclosed_volume(mesh: trimesh.Trimesh) -> float:
     """Signed volume by the divergence theorem; zero-volume slivers give 0 without warnings."""
     triangles = mesh.triangles
-    return float(np.einsum("ij,ij->i", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2])).sum() / 6.0)
+    return float(
+        np.einsum("ij,ij->i", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2])).sum() / 6.0
+    )

@@ -27,7 +27,10 @@ DEFAULT_STEPS = 10
 def noise_schedule() -> DDPMScheduler:
     """The training schedule; x0 prediction keeps one-step sampling meaningful."""
     return DDPMScheduler(
-        num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2", prediction_type="sample", clip_sample=False
+        num_train_timesteps=1000,
+        beta_schedule="squaredcos_cap_v2",
+        prediction_type="sample",
+        clip_sample=False,
     )
 
 
@@ -82,7 +85,9 @@ class ShapeDiffusion:
         condition = condition_from_cutout(cutout, self.size_px).repeat(ensemble, 1, 1, 1)
         generator = torch.Generator().manual_seed(seed)
         maps = self.sample(condition, steps or DEFAULT_STEPS, generator).mean(dim=0).numpy()
-        return ShapeMaps(mask=cutout.mask, front_z=maps[0].astype(np.float32), back_z=maps[1].astype(np.float32))
+        return ShapeMaps(
+            mask=cutout.mask, front_z=maps[0].astype(np.float32), back_z=maps[1].astype(np.float32)
+        )
 
     def save_pretrained(self, folder: str | os.PathLike) -> None:
         folder = Path(folder)
@@ -100,7 +105,9 @@ class ShapeDiffusion:
         try:
             unet = ShapeUNet.from_pretrained(folder / "unet", use_safetensors=True, local_files_only=True)
             scheduler = DDIMScheduler.from_pretrained(folder / "scheduler", local_files_only=True)
-            record = json.loads((folder / "lift3d.json").read_text()) if (folder / "lift3d.json").exists() else {}
+            record = (
+                json.loads((folder / "lift3d.json").read_text()) if (folder / "lift3d.json").exists() else {}
+            )
         except (OSError, ValueError, json.JSONDecodeError) as error:
             raise ModelError(f"cannot load the model in {folder}: {error}".splitlines()[0]) from None
         digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]

@@ -75,7 +75,8 @@ def shrink_sample_arrays(rgba: np.ndarray, front: np.ndarray, back: np.ndarray, 
     hard = blocks((rgba[..., 3] > 127).astype(np.float32))
     weight = hard.sum(axis=(2, 4))
     maps = [
-        (blocks(values.astype(np.float32)) * hard).sum(axis=(2, 4)) / np.maximum(weight, 1.0) for values in (front, back)
+        (blocks(values.astype(np.float32)) * hard).sum(axis=(2, 4)) / np.maximum(weight, 1.0)
+        for values in (front, back)
     ]
     condition = np.concatenate([picture.transpose(0, 3, 1, 2), coverage[:, None]], axis=1) * 2.0 - 1.0
     return condition.astype(np.float16), np.stack(maps, axis=1).astype(np.float16)
@@ -147,10 +148,14 @@ def save_checkpoint(folder: Path, step: int, unet, ema: EMAModel, optimizer, gen
         optimizer_tensors[f"exp_avg.{index}"] = state["exp_avg"].contiguous()
         optimizer_tensors[f"exp_avg_sq.{index}"] = state["exp_avg_sq"].contiguous()
         steps[str(index)] = float(state["step"])
-    save_file({**ema_tensors, **optimizer_tensors, "rng": generator.get_state()}, folder / "state.safetensors.tmp")
+    save_file(
+        {**ema_tensors, **optimizer_tensors, "rng": generator.get_state()}, folder / "state.safetensors.tmp"
+    )
     (folder / "unet.safetensors.tmp").replace(folder / "unet.safetensors")
     (folder / "state.safetensors.tmp").replace(folder / "state.safetensors")
-    (folder / "progress.json").write_text(json.dumps({"step": step, "optimizer_steps": steps, "ema_step": ema.optimization_step}))
+    (folder / "progress.json").write_text(
+        json.dumps({"step": step, "optimizer_steps": steps, "ema_step": ema.optimization_step})
+    )
 
 
 def load_checkpoint(folder: Path, unet, ema: EMAModel, optimizer, generator) -> int:
@@ -179,7 +184,10 @@ def evaluate_heldout(model: ShapeDiffusion, condition: torch.Tensor, maps: torch
     generator = torch.Generator().manual_seed(0)
     one = model.sample(condition.float(), steps=1, generator=generator)
     few = model.sample(condition.float(), steps=10, generator=torch.Generator().manual_seed(0))
-    return {"l1_1step": masked_l1(one, maps.float(), condition), "l1_10step": masked_l1(few, maps.float(), condition)}
+    return {
+        "l1_1step": masked_l1(one, maps.float(), condition),
+        "l1_10step": masked_l1(few, maps.float(), condition),
+    }
 
 
 def train(options: TrainOptions, progress: bool = True) -> Path:
@@ -199,7 +207,11 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
     ema = EMAModel(unet.parameters(), decay=options.ema_decay)
     generator = torch.Generator().manual_seed(options.seed)
     checkpoint = out / "checkpoint"
-    start = load_checkpoint(checkpoint, unet, ema, optimizer, generator) if (checkpoint / "progress.json").exists() else 0
+    start = (
+        load_checkpoint(checkpoint, unet, ema, optimizer, generator)
+        if (checkpoint / "progress.json").exists()
+        else 0
+    )
 
     log = (out / "log.jsonl").open("a")
     bar = tqdm(total=options.steps, initial=start, disable=not progress, unit="step", dynamic_ncols=True)
@@ -210,7 +222,9 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
         index = torch.randint(0, len(condition_all), (options.batch_size,), generator=generator)
         condition, maps = augment(condition_all[index].float(), maps_all[index].float(), generator)
         noise = torch.randn(maps.shape, generator=generator)
-        timesteps = torch.randint(0, schedule.config.num_train_timesteps, (options.batch_size,), generator=generator)
+        timesteps = torch.randint(
+            0, schedule.config.num_train_timesteps, (options.batch_size,), generator=generator
+        )
         scale = alphas[timesteps].sqrt()[:, None, None, None]
         noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
         weight = torch.where(condition[:, 3:] > -1.0, 1.0, options.background_weight)
@@ -236,9 +250,9 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
         if (step + 1) % options.checkpoint_every == 0 or step + 1 == options.steps:
             save_checkpoint(checkpoint, step + 1, unet, ema, optimizer, generator)
             # The EMA model so far, so a run stopped early still leaves a usable model.
-            ema_model(unet, ema, schedule, run_record(options, len(condition_all), unet, step + 1)).save_pretrained(
-                out / "model"
-            )
+            ema_model(
+                unet, ema, schedule, run_record(options, len(condition_all), unet, step + 1)
+            ).save_pretrained(out / "model")
             log.flush()
     bar.close()
     log.close()

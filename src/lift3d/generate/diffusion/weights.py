@@ -14,7 +14,9 @@ SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "weights" / "shape-diffusi
 
 def shipped_model_dir() -> Path | None:
     """The model committed with the package, if its weights are present."""
-    return SHIPPED_MODEL if (SHIPPED_MODEL / "unet" / "diffusion_pytorch_model.safetensors").is_file() else None
+    return (
+        SHIPPED_MODEL if (SHIPPED_MODEL / "unet" / "diffusion_pytorch_model.safetensors").is_file() else None
+    )
 
 
 @functools.lru_cache(maxsize=2)
