@@ -32,12 +32,29 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=["picture", "ortho", "views", "frames"],
+        choices=["picture", "ortho", "views", "frames", "plan"],
         default="picture",
         help="picture: one view of an object; ortho: front/side/top technical views (visual hull); "
         "views: turntable pictures around the object (silhouette carving); "
-        "frames: an animation, one asset per frame plus a GLB that plays them [default: picture]",
+        "frames: an animation, one asset per frame plus a GLB that plays them; "
+        "plan: a floor plan drawing -> walkable scene with named walls, doors, windows, floors [default: picture]",
     )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        metavar="M_PER_PX",
+        help="plan: metres per pixel of the file [default: doors are 0.85 m]",
+    )
+    parser.add_argument(
+        "--wall-length",
+        type=float,
+        metavar="M",
+        help="plan: the longest straight wall is M metres (outside faces, openings included)",
+    )
+    parser.add_argument(
+        "--wall-height", type=float, default=2.7, metavar="M", help="plan: wall height [default: 2.7]"
+    )
+    parser.add_argument("--ceilings", action="store_true", help="plan: add a ceiling over every room")
     parser.add_argument(
         "--projection",
         choices=["auto", "third-angle", "first-angle"],
@@ -158,8 +175,41 @@ def run_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_convert_plan(args: argparse.Namespace) -> int:
+    """A floor plan drawing to a glTF scene plus a JSON summary of rooms, doors and windows."""
+    from lift3d.export import check_output_path
+    from lift3d.reconstruct.plan import PlanOptions, convert_plan_file, save_plan
+
+    if len(args.input) != 1:
+        raise OptionError("--kind plan takes one picture")
+    output = check_output_path(
+        args.output or Path(args.input[0]).with_suffix(".glb").name, suffixes=(".glb",)
+    )
+    options = PlanOptions(
+        scale_m_per_px=args.scale,
+        wall_length_m=args.wall_length,
+        wall_height_m=args.wall_height,
+        ceilings=args.ceilings,
+    )
+    result = convert_plan_file(args.input[0], options)
+    for path in save_plan(result, output):
+        print(path)
+    if not args.quiet:
+        summary = result.summary()
+        width, _, depth = summary["size_m"]
+        print(
+            f"plan {args.input[0]}: {len(summary['rooms'])} rooms, {len(summary['doors'])} doors, "
+            f"{len(summary['windows'])} windows, {width:.1f} x {depth:.1f} m "
+            f"({summary['scale_m_per_px']:.4g} m/px from {summary['scale_from']})",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def run_convert_kind(args: argparse.Namespace) -> int:
     """The multi-picture kinds: technical views, turntables, animation frames."""
+    if args.kind == "plan":
+        return run_convert_plan(args)
     from lift3d.api import save
     from lift3d.asset import AssetOptions
     from lift3d.export import check_output_path
@@ -298,6 +348,9 @@ def add_train(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="torch threads; 1 is steadier on a busy machine [default: 2]"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run_train)
 
@@ -316,6 +369,7 @@ def run_train(args: argparse.Namespace) -> int:
         block_channels=tuple(int(width) for width in args.channels.split(",")),
         seed=args.seed,
         bf16=not args.no_bf16,
+        threads=args.threads,
     )
     print(train(options, progress=not args.quiet))
     return 0

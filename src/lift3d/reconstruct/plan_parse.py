@@ -111,12 +111,12 @@ def not_a_plan(source: str, reason: str) -> InputError:
 
 def parse_plan(picture: Picture) -> PlanLayout:
     """Find the walls and openings of a plan drawing; InputError when it is not one."""
-    ink = binarise(picture)
+    ink, faint_ink = binarise(picture)
     pen_px, thinnest_px, thickest_px = measure_thickness(ink, picture.source)
     walls = find_walls(ink, pen_px, thinnest_px)
     if walls.sum() < thinnest_px * min(ink.shape):
         raise not_a_plan(picture.source, "too little wall-like ink")
-    openings = find_openings(walls, ink, thinnest_px, thickest_px)
+    openings = find_openings(walls, faint_ink, thinnest_px, thickest_px)
     walls, openings = drop_stray_pieces(walls, openings, thinnest_px)
     return PlanLayout(
         ink=ink,
@@ -127,8 +127,13 @@ def parse_plan(picture: Picture) -> PlanLayout:
     )
 
 
-def binarise(picture: Picture) -> np.ndarray:
-    """Ink mask by Otsu's threshold on grey (the minority side); transparent pixels are paper."""
+def binarise(picture: Picture) -> tuple[np.ndarray, np.ndarray]:
+    """Ink, by Otsu's threshold on grey (the minority side), and faint ink.
+
+    Faint ink is anything a third of the way from the paper's tone to the ink's: thin
+    lines of a shrunk or anti-aliased drawing (window symbols, door swings) are often
+    lighter than Otsu's threshold. Transparent pixels are paper.
+    """
     grey = picture.rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     if picture.alpha is not None:
         grey = grey * picture.alpha + (1 - picture.alpha)
@@ -139,10 +144,13 @@ def binarise(picture: Picture) -> np.ndarray:
     threshold, _ = cv2.threshold(grey8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     ink = grey8 <= threshold  # Otsu splits at <= threshold vs above
     if ink.mean() > 0.5:  # light lines on dark paper: a blueprint
-        ink = ~ink
+        grey8, ink = 255 - grey8, ~ink
+    paper, dark = float(np.median(grey8[~ink])), float(np.median(grey8[ink]))
+    faint = grey8 <= paper - (paper - dark) / 3
     # One-pixel cracks in a wall would let rooms leak into each other. (Kernels are odd:
     # OpenCV does not reflect even ones between its two passes, which shifts the result.)
-    return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
+    ink = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
+    return ink, faint | ink
 
 
 def run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,10 +177,10 @@ def measure_thickness(ink: np.ndarray, source: str) -> tuple[float, float, float
 
     Each pixel of a straight run at least LONG_RUN px long votes for the length of its
     perpendicular run, so text, which has no long runs, barely votes, and a wall votes
-    once per pixel of its area. The votes' density over log thickness has a peak for the
-    pen (door leaves, window and dimension lines) and one or two for walls (interior,
-    exterior). The pen is the first peak when it is much thinner than the next one and
-    the rest holds a real share of the votes; otherwise every vote is a wall's.
+    once per pixel of its area. The votes' density (each thickness blurred by 12 %) has a
+    peak for the pen (door leaves, window and dimension lines) and one or two for walls
+    (interior, exterior). The pen is the first peak when it is much thinner than the next
+    one and the rest holds a real share of the votes; otherwise every vote is a wall's.
     """
     long_px = max(20, round(LONG_RUN_FRACTION * max(ink.shape)))
     along_rows, _ = run_lengths(ink)
@@ -217,21 +225,17 @@ def _pen_split(counts: np.ndarray) -> int:
     return split
 
 
-def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
-    return float((values * weights).sum() / max(weights.sum(), 1e-9))
-
-
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, quantile: float) -> float:
     cumulative = np.cumsum(weights)
     return float(values[np.searchsorted(cumulative, quantile * cumulative[-1])])
 
 
 def find_walls(ink: np.ndarray, pen_px: float, thinnest_px: float) -> np.ndarray:
-    """Ink that holds a square just thinner than the thinnest wall, in wall-sized pieces.
+    """Ink that holds a square just thinner than the thinnest wall, in wall-shaped pieces.
 
     An opening keeps straight walls thicker than the square exactly, so the square can be
     as big as the walls allow; text and pen lines, which are much thinner, vanish but for
-    the odd crossing of two bold strokes, which the size test removes.
+    blobs of bold letters, which the shape and surroundings tests below remove.
     """
     side = max(3, min(round(thinnest_px) - 1, round(0.85 * thinnest_px)), round(pen_px) + 1)
     opened = square_opening(ink, side)
@@ -245,9 +249,8 @@ def find_walls(ink: np.ndarray, pen_px: float, thinnest_px: float) -> np.ndarray
     # or a plain rectangle at least a wall thick (the pier between two windows).
     rectangle = (area >= 0.9 * width * height) & (np.minimum(width, height) >= 0.8 * thinnest_px)
     wall_like = (area >= 10 * thinnest_px**2) | (bar_share >= 0.6) | rectangle
-    wall_like &= (area >= 3 * thinnest_px**2) & (np.maximum(width, height) >= 2.5 * thinnest_px) | (
-        rectangle & (area >= 2 * thinnest_px**2)
-    )
+    big_enough = (area >= 3 * thinnest_px**2) & (np.maximum(width, height) >= 2.5 * thinnest_px)
+    wall_like &= big_enough | (rectangle & (area >= 2 * thinnest_px**2))
     wall_like[0] = False
     # Bold letters fused into a block can look like a bar, but they stay surrounded by the
     # thin rest of their word; a wall's edges are clean but for door and window lines,
@@ -264,8 +267,7 @@ def find_walls(ink: np.ndarray, pen_px: float, thinnest_px: float) -> np.ndarray
         stray = ink[rows, cols] & ring & ~opened[rows, cols] & ~long_lines[rows, cols]
         if stray.sum() >= 0.1 * ring.sum():
             wall_like[index] = False
-    keep = wall_like
-    return keep[labels]
+    return wall_like[labels]
 
 
 def square_opening(mask: np.ndarray, side: int) -> np.ndarray:
@@ -283,7 +285,7 @@ def square_opening(mask: np.ndarray, side: int) -> np.ndarray:
 def find_openings(
     walls: np.ndarray, ink: np.ndarray, thinnest_px: float, thickest_px: float
 ) -> list[Opening]:
-    """Gaps between collinear wall ends of equal thickness, in both directions."""
+    """Gaps between collinear wall ends of equal thickness, in both directions; `ink` shows their symbols."""
     thin_ink = ink & ~walls
     openings = []
     for axis, wall_view, thin_view in (("x", walls, thin_ink), ("y", walls.T, thin_ink.T)):
@@ -295,12 +297,12 @@ def find_openings(
 def drop_stray_pieces(
     walls: np.ndarray, openings: list[Opening], thinnest_px: float
 ) -> tuple[np.ndarray, list[Opening]]:
-    """Keep small wall pieces only when openings chain them to a big one.
+    """Keep wall pieces that openings chain into a big wall network; drop the rest.
 
     A pier between two windows is a small lone rectangle, and so is a bold digit in a
     dimension string; the pier is linked by its windows to the rest of the walls, the digit
-    at most to other digits. Big means at least 5 % of the largest wall network, so a
-    detached garage stays and a bold room name goes.
+    at most to other digits. Big means at least 5 % of the largest network (walls joined
+    through their openings), so a detached garage stays and a bold room name goes.
     """
     labels, count = ndimage.label(walls)
     sizes = np.bincount(labels.ravel(), minlength=count + 1)
@@ -329,9 +331,11 @@ def drop_stray_pieces(
         if pair[0] and pair[1]:
             parent[root(pair[0])] = root(pair[1])
     sizes[0] = 0
-    big = (sizes >= 10 * thinnest_px**2) & (sizes >= 0.05 * sizes.max())
-    anchored = {root(int(label)) for label in np.flatnonzero(big)}
-    keep = np.array([label > 0 and root(label) in anchored for label in range(count + 1)])
+    groups = np.array([root(label) for label in range(count + 1)])
+    group_sizes = np.bincount(groups, weights=sizes, minlength=count + 1)
+    big = (group_sizes >= 10 * thinnest_px**2) & (group_sizes >= 0.05 * group_sizes.max())
+    keep = big[groups]
+    keep[0] = False
     kept_openings = [
         opening for opening, pair in zip(openings, ends, strict=True) if keep[pair[0]] and keep[pair[1]]
     ]
@@ -344,9 +348,9 @@ def _gaps_along_rows(
     """Gaps along rows between two wall ends (start, end, low row, high row), pixel edges.
 
     A free pixel is in a gap when the nearest wall pixels left and right of it are the
-    ends of runs longer than they are thick, of about the same thickness, whose bands
-    overlap: two collinear walls broken by an opening. A corridor between two walls
-    seen side-on fails, because there the walls' runs are thickness-long.
+    ends of wall-thick runs at least about as long as thick, of about the same thickness,
+    whose bands overlap: two collinear walls broken by an opening. Across a room or a
+    corridor the nearest walls are seen side-on, as runs much thinner than long, and fail.
     """
     height, width = walls.shape
     columns = np.arange(width)
@@ -398,36 +402,53 @@ def _gaps_along_rows(
     return gaps
 
 
+# A door's swing counts as drawn when this share of its leaf-and-arc template has ink.
+MIN_SWING_MATCH = 0.6
+
+
 def _classify(axis: str, start: float, end: float, low: float, high: float, thin: np.ndarray) -> Opening:
     """Window when two or more thin lines run across the whole gap, else a door (with its swing)."""
-    width = end - start
     s0, s1, b0, b1 = int(start), int(end), int(low), int(high)
     gap_ink = thin[max(b0 - 1, 0) : b1 + 1, s0:s1]
     covered = gap_ink.mean(axis=1) >= 0.6 if gap_ink.size else np.zeros(0, dtype=bool)
     lines = int(np.count_nonzero(np.diff(np.concatenate([[0], covered.astype(np.int8)])) == 1))
     if lines >= 2:
         return Opening("window", axis, start, end, low, high)
-    reach = int(round(width))
-    pad = 2  # a leaf hinged at the far jamb is drawn on the wall's first column
-    scores = {}
-    for side in (-1, 1):
-        rows = slice(max(b0 - reach, 0), b0) if side < 0 else slice(b1, b1 + reach)
-        region = thin[rows, max(s0 - pad, 0) : s1 + pad]
-        if region.size == 0:
-            continue
-        far = region[::-1] if side < 0 else region  # rows ordered away from the wall
-        far = far[max(1, reach // 4) :]  # the leaf reaches far from the wall; the arc's foot does not
-        strip = max(2, reach // 8) + pad
-        scores[(side, True)] = (region.sum(), far[:, :strip].sum())
-        scores[(side, False)] = (region.sum(), far[:, -strip:].sum())
-    if not scores:
-        return Opening("door", axis, start, end, low, high)
-    (side, hinge_at_start), (swing_ink, leaf_ink) = max(
-        scores.items(), key=lambda item: (item[1][0], item[1][1])
+    # Ink within a pixel of the template counts, whatever the pen and its anti-aliasing.
+    near_ink = cv2.dilate(thin.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    best = max(
+        ((side, at_start) for side in (-1, 1) for at_start in (True, False)),
+        key=lambda hypothesis: _swing_match(near_ink, start, end, b0, b1, *hypothesis),
     )
-    if swing_ink < 1.2 * width or leaf_ink < 0.4 * width:
+    if _swing_match(near_ink, start, end, b0, b1, *best) < MIN_SWING_MATCH:
         return Opening("door", axis, start, end, low, high)
-    return Opening("door", axis, start, end, low, high, swing=side, hinge_at_start=hinge_at_start)
+    return Opening("door", axis, start, end, low, high, swing=best[0], hinge_at_start=best[1])
+
+
+def _swing_match(
+    near_ink: np.ndarray, start: float, end: float, low: int, high: int, side: int, hinge_at_start: bool
+) -> float:
+    """Share of an open leaf and its quarter-circle swing, as drawn on a plan, that lies on ink.
+
+    The leaf stands at the hinge jamb, perpendicular to the wall on `side`; the arc runs
+    from its tip to the other jamb. Rows of `near_ink` are across the wall, columns along.
+    """
+    width = end - start
+    hinge_along = start if hinge_at_start else end
+    free_direction = 1 if hinge_at_start else -1
+    face = high if side > 0 else low - 1
+    steps = np.linspace(0, 1, max(8, int(width)))
+    leaf = np.stack([np.full_like(steps, hinge_along), face + side * width * steps], axis=1)
+    angles = steps * np.pi / 2
+    arc = np.stack(
+        [hinge_along + free_direction * width * np.sin(angles), face + side * width * np.cos(angles)], axis=1
+    )
+    points = np.round(np.concatenate([leaf, arc])).astype(int)
+    rows, cols = points[:, 1], points[:, 0]
+    inside = (rows >= 0) & (rows < near_ink.shape[0]) & (cols >= 0) & (cols < near_ink.shape[1])
+    hits = np.zeros(len(points), dtype=bool)
+    hits[inside] = near_ink[rows[inside], cols[inside]]
+    return float(hits.mean())
 
 
 def find_rooms(layout: PlanLayout, min_area_px: float) -> np.ndarray:
