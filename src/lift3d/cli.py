@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lift3d.batch.cli import add_batch
+from lift3d.cli_flags import add_conversion_flags, conversion_options
 from lift3d.errors import Lift3DError, OptionError, OutputError
 from lift3d.serve.cli import add_serve
 
@@ -78,38 +79,7 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "--output",
         help="output file; .glb (default), .obj (+.mtl +.png), .ply or .stl [default: INPUT.glb]",
     )
-    parser.add_argument(
-        "--generator",
-        choices=["diffusion", "inflate", "slab"],
-        default="",
-        help="what imagines the hidden shape: the shipped diffusion model, classical inflation, "
-        "or a flat extruded slab [default: diffusion when its weights are installed, else inflate]",
-    )
-    parser.add_argument(
-        "--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]"
-    )
-    parser.add_argument(
-        "--texture-size", type=int, default=1024, help="texture width and height in pixels [default: 1024]"
-    )
-    parser.add_argument(
-        "--height", type=float, default=1.0, help="height of the asset in metres [default: 1.0]"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
-    parser.add_argument(
-        "--steps",
-        type=int,
-        default=0,
-        help="diffusion sampling steps; 1 is a fast deterministic mode [default: model's]",
-    )
-    parser.add_argument(
-        "--variants",
-        type=int,
-        default=1,
-        help="write N different results from N seeds as NAME_0 ... NAME_{N-1} [default: 1]",
-    )
-    parser.add_argument(
-        "--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]"
-    )
+    add_conversion_flags(parser)
     parser.add_argument(
         "--preview", metavar="FILE.png", help="also write a sheet of renders from several angles"
     )
@@ -127,20 +97,11 @@ def run_convert(args: argparse.Namespace) -> int:
     args.input = args.input[0]
     from tqdm import tqdm
 
-    from lift3d.api import ConvertOptions, StageTimer, load_converter, save, save_preview, variant_paths
+    from lift3d.api import StageTimer, load_converter, save, save_preview, variant_paths
     from lift3d.export import check_output_path
 
     output = Path(args.output or Path(args.input).with_suffix(".glb").name)
-    options = ConvertOptions(
-        generator=args.generator,
-        max_faces=args.faces,
-        texture_px=args.texture_size,
-        height_m=args.height,
-        seed=args.seed,
-        steps=args.steps,
-        variants=args.variants,
-        ensemble=args.ensemble,
-    ).resolved()
+    options = conversion_options(args)
     targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
     if args.preview:
         check_output_path(args.preview, suffixes=(".png",))

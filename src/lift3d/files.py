@@ -5,10 +5,34 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from lift3d.errors import OutputError
+
+
+def new_file_mode() -> int:
+    """The mode `open` would give a new file under the current umask (mkstemp makes 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def temporary_beside(target: Path) -> Path:
+    """An empty temporary file in the target's folder, after checking the target is writable there."""
+    if target.is_dir():
+        raise OutputError(f"output path {target} is a directory")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"output folder {parent} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=parent)
+    except OSError as error:
+        raise OutputError(f"cannot write to {parent}: {error.strerror}") from None
+    os.close(fd)
+    tmp = Path(name)
+    tmp.chmod(new_file_mode())
+    return tmp
 
 
 @contextlib.contextmanager
@@ -20,21 +44,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     ever left under the final name.
     """
     target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"output path {target} is a directory")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"output folder {parent} does not exist")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=parent)
-    except OSError as error:
-        raise OutputError(f"cannot write to {parent}: {error.strerror}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    # mkstemp makes owner-only files; give results the usual umask-based mode.
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)
+    tmp = temporary_beside(target)
     try:
         yield tmp
         os.replace(tmp, target)
@@ -48,3 +58,31 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+def write_file_set(files: Mapping[Path, bytes]) -> list[Path]:
+    """Write every file or none: stage all beside their targets, then rename them in.
+
+    If staging fails nothing is renamed; if a rename fails the files already renamed
+    are removed again, so a half set (an OBJ without its texture) is never left behind.
+    """
+    staged: dict[Path, Path] = {}
+    placed: list[Path] = []
+    complete = False
+    try:
+        for target, data in files.items():
+            staged[target] = temporary_beside(target)
+            staged[target].write_bytes(data)
+        for target, tmp in staged.items():
+            os.replace(tmp, target)
+            placed.append(target)
+        complete = True
+    except OSError as error:
+        raise OutputError(f"cannot write {error.filename or next(iter(files))}: {error.strerror}") from None
+    finally:
+        if not complete:
+            for target in placed:
+                target.unlink(missing_ok=True)
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+    return placed

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import io
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -29,22 +27,6 @@ def disc_png(size_px: int = 96, colour: tuple[int, int, int] = (200, 60, 40)) ->
     stream = io.BytesIO()
     Image.fromarray(rgba).save(stream, format="PNG")
     return stream.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A tiny valid PNG that declares `width` x `height` but holds no pixels: a bomb's header."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 def wait_for_job(

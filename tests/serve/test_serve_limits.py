@@ -12,7 +12,8 @@ pytest.importorskip("fastapi", reason="the studio extra is not installed: pip in
 pytest.importorskip("httpx", reason="the TestClient needs httpx")
 
 from fastapi.testclient import TestClient  # noqa: E402
-from serve_helpers import FAST_FIELDS, GatedConverter, disc_png, png_header_only, wait_for_job  # noqa: E402
+from serve_helpers import FAST_FIELDS, GatedConverter, disc_png, wait_for_job  # noqa: E402
+from tests.inputs.input_pictures import png_header_only  # noqa: E402
 
 from lift3d.serve.app import create_app, safe_upload_name  # noqa: E402
 from lift3d.serve.settings import MEGABYTE, ServerSettings  # noqa: E402

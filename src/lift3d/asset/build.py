@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 import numpy as np
@@ -18,11 +19,14 @@ from lift3d.asset.topology import is_closed_manifold
 from lift3d.asset.uv import UVAtlas, unwrap_uv
 from lift3d.types import Asset, Cutout, ShapeMaps
 
+# bake(vertices, faces, uv, vertex_normals, texture_px) -> (T, T, 3) uint8 texture
+TextureBaker = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
+
 
 def build_asset(
     mesh: trimesh.Trimesh, cutout: Cutout, maps: ShapeMaps | None, options: AssetOptions | None = None
 ) -> Asset:
-    """Clean, decimate, unwrap, bake and place `mesh`; the input mesh is not modified.
+    """Clean, decimate, unwrap, bake from the picture and place `mesh`; the input is not modified.
 
     The result follows glTF axes, which match the view frame (+Y up, +Z toward the
     viewer), centred on its bounding-box centre and scaled so its height along Y is
@@ -30,6 +34,19 @@ def build_asset(
     mesh is closed only after merging vertices by position. Step timings in seconds go
     to `provenance["timings_s"]`.
     """
+
+    def bake(
+        vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
+    ) -> np.ndarray:
+        return bake_texture(vertices, faces, uv, normals, cutout, maps, size)
+
+    return build_textured_asset(mesh, bake, options)
+
+
+def build_textured_asset(
+    mesh: trimesh.Trimesh, bake: TextureBaker, options: AssetOptions | None = None
+) -> Asset:
+    """The asset steps with any texture source: one picture, several views, ..."""
     options = options if options is not None else AssetOptions()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -42,7 +59,7 @@ def build_asset(
 
     cleaned = clean_mesh(mesh)
     if not is_closed_manifold(cleaned.faces):
-        raise ValueError("build_asset needs a closed mesh; cleaning could not close the reconstruction")
+        raise ValueError("building an asset needs a closed mesh; cleaning could not close the reconstruction")
     lap("clean")
     simple = decimate_mesh(cleaned, options.max_faces)
     lap("decimate")
@@ -51,7 +68,7 @@ def build_asset(
     atlas = unwrap_uv(simple, options.texture_px)
     lap("uv")
     vertices, faces, uv, vertex_normals = _split_vertices(simple, atlas, normals)
-    texture = bake_texture(vertices, faces, uv, vertex_normals, cutout, maps, options.texture_px)
+    texture = bake(vertices, faces, uv, vertex_normals, options.texture_px)
     lap("bake")
     vertices = _to_output_frame(vertices, options.height_m)
     visuals = TextureVisuals(uv=uv, material=pbr_material(texture))

@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import trimesh
-from trimesh.visual import TextureVisuals
 
 import lift3d
 from lift3d.asset.bake import (
@@ -20,13 +19,8 @@ from lift3d.asset.bake import (
     rasterize_faces,
     sample_view_image,
 )
-from lift3d.asset.build import _split_vertices, _to_output_frame
-from lift3d.asset.clean import clean_mesh
-from lift3d.asset.decimate import decimate_mesh
-from lift3d.asset.material import crease_normals, pbr_material
+from lift3d.asset.build import build_textured_asset
 from lift3d.asset.options import AssetOptions
-from lift3d.asset.topology import is_closed_manifold
-from lift3d.asset.uv import unwrap_uv
 from lift3d.data.render import make_intersector
 from lift3d.errors import InputError, OptionError
 from lift3d.inputs import find_object, read_picture
@@ -141,44 +135,18 @@ def _sample(view: ViewPicture, image: np.ndarray, points: np.ndarray) -> np.ndar
 def build_multiview_asset(
     mesh: trimesh.Trimesh, views: Sequence[ViewPicture], options: AssetOptions, blend_power: float
 ) -> Asset:
-    """The steps of `build_asset` (clean, decimate, normals, UV, place) with a texture from all views.
+    """The asset steps of `build_asset` with a texture baked from all views.
 
     The mesh is in the world frame of `views`; the result follows glTF axes like every
     asset: centred, `options.height_m` tall, +Z toward the first camera's viewer.
     """
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
 
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[step] = round(now - clock, 4)
-        clock = now
+    def bake(
+        vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
+    ) -> np.ndarray:
+        return bake_views_texture(vertices, faces, uv, normals, views, size, blend_power)
 
-    cleaned = clean_mesh(mesh)
-    if not is_closed_manifold(cleaned.faces):
-        raise ValueError("build_multiview_asset needs a closed mesh; cleaning could not close it")
-    lap("clean")
-    simple = decimate_mesh(cleaned, options.max_faces)
-    lap("decimate")
-    normals = crease_normals(simple, options.crease_angle_deg)
-    lap("normals")
-    atlas = unwrap_uv(simple, options.texture_px)
-    lap("uv")
-    vertices, faces, uv, vertex_normals = _split_vertices(simple, atlas, normals)
-    texture = bake_views_texture(vertices, faces, uv, vertex_normals, views, options.texture_px, blend_power)
-    lap("bake")
-    placed = _to_output_frame(vertices, options.height_m)
-    visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
-    result = trimesh.Trimesh(placed, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
-    lap("material")
-    provenance = {
-        "asset_options": asdict(options),
-        "faces_in": len(mesh.faces),
-        "faces_out": len(faces),
-        "timings_s": timings,
-    }
-    return Asset(mesh=result, texture=texture, provenance=provenance)
+    return build_textured_asset(mesh, bake, options)
 
 
 # --- orthographic drawings --------------------------------------------------------------

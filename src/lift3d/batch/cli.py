@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from lift3d.batch.options import DEFAULT_PATTERNS, EXIT_SOME_FAILED, FORMATS
+from lift3d.cli_flags import add_conversion_flags, conversion_options
 
 EPILOG = f"""Outputs mirror the input tree: IN_DIR/a/mug.png becomes OUT_DIR/a/mug.glb (+ mug.lift3d.json,
 the settings and model that made it). OUT_DIR/manifest.jsonl gets one line per finished or failed
@@ -45,35 +46,7 @@ def add_batch(commands: argparse._SubParsersAction) -> None:
         "a pattern without '/' matches file names at any depth) [default: common picture types]",
     )
     parser.add_argument("--format", choices=FORMATS, default="glb", help="output format [default: glb]")
-    parser.add_argument(
-        "--generator",
-        choices=["diffusion", "inflate", "slab"],
-        default="",
-        help="what imagines the hidden shape "
-        "[default: diffusion when its weights are installed, else inflate]",
-    )
-    parser.add_argument(
-        "--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]"
-    )
-    parser.add_argument(
-        "--texture-size", type=int, default=1024, help="texture width and height in pixels [default: 1024]"
-    )
-    parser.add_argument(
-        "--height", type=float, default=1.0, help="height of each asset in metres [default: 1.0]"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
-    parser.add_argument(
-        "--steps",
-        type=int,
-        default=0,
-        help="diffusion sampling steps; 1 is a fast deterministic mode [default: model's]",
-    )
-    parser.add_argument(
-        "--variants", type=int, default=1, help="N results per picture, as NAME_0 ... NAME_{N-1} [default: 1]"
-    )
-    parser.add_argument(
-        "--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]"
-    )
+    add_conversion_flags(parser)
     parser.add_argument(
         "--workers",
         type=int,
@@ -104,21 +77,11 @@ def add_batch(commands: argparse._SubParsersAction) -> None:
 def run_batch_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from lift3d.api import ConvertOptions
     from lift3d.batch.manifest import FAILED, ItemRecord
     from lift3d.batch.options import BatchOptions
     from lift3d.batch.run import BatchSummary, run_batch
 
-    options = ConvertOptions(
-        generator=args.generator,
-        max_faces=args.faces,
-        texture_px=args.texture_size,
-        height_m=args.height,
-        seed=args.seed,
-        steps=args.steps,
-        variants=args.variants,
-        ensemble=args.ensemble,
-    )
+    options = conversion_options(args)
     batch = BatchOptions(
         input_dir=args.input_dir,
         output_dir=args.output_dir,

@@ -15,7 +15,7 @@ from lift3d.batch.options import EXIT_SOME_FAILED, BatchOptions
 from lift3d.batch.plan import BatchItem, find_pictures
 from lift3d.batch.work import BatchJob, Outcome
 from lift3d.errors import InputError, OutputError
-from lift3d.export.atomic import write_file_set
+from lift3d.files import write_file_set
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 from trimesh.exchange.obj import export_obj as trimesh_export_obj
 
-from lift3d.export.atomic import write_file_set
+from lift3d.files import write_file_set
 from lift3d.types import Asset
 
 

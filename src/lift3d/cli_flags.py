@@ -1,0 +1,57 @@
+"""Command-line flags that every converting command shares (convert, batch), and their options."""
+
+from __future__ import annotations
+
+import argparse
+
+from lift3d.api import GENERATORS, ConvertOptions
+
+
+def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
+    """The ConvertOptions flags, with the same names and help everywhere."""
+    parser.add_argument(
+        "--generator",
+        choices=list(GENERATORS),
+        default="",
+        help="what imagines the hidden shape: the shipped diffusion model, classical inflation, "
+        "or a flat extruded slab [default: diffusion when its weights are installed, else inflate]",
+    )
+    parser.add_argument(
+        "--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]"
+    )
+    parser.add_argument(
+        "--texture-size", type=int, default=1024, help="texture width and height in pixels [default: 1024]"
+    )
+    parser.add_argument(
+        "--height", type=float, default=1.0, help="height of the asset in metres [default: 1.0]"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=0,
+        help="diffusion sampling steps; 1 is a fast deterministic mode [default: 10]",
+    )
+    parser.add_argument(
+        "--variants",
+        type=int,
+        default=1,
+        help="N different results from N seeds, as NAME_0 ... NAME_{N-1} [default: 1]",
+    )
+    parser.add_argument(
+        "--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]"
+    )
+
+
+def conversion_options(args: argparse.Namespace) -> ConvertOptions:
+    """ConvertOptions from the flags added by add_conversion_flags, resolved to a generator."""
+    return ConvertOptions(
+        generator=args.generator,
+        max_faces=args.faces,
+        texture_px=args.texture_size,
+        height_m=args.height,
+        seed=args.seed,
+        steps=args.steps,
+        variants=args.variants,
+        ensemble=args.ensemble,
+    ).resolved()
