@@ -77,7 +77,7 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        help="output file; .glb (default), .obj (+.mtl +.png), .ply or .stl [default: INPUT.glb]",
+        help="output file; .glb (default), .obj (+.mtl +.png), .ply, .stl or .usdz [default: INPUT.glb]",
     )
     add_conversion_flags(parser)
     parser.add_argument(

@@ -28,7 +28,7 @@ def _only_mesh(loaded: trimesh.Scene | trimesh.Trimesh) -> trimesh.Trimesh:
 
 
 def test_registry_names_the_supported_formats() -> None:
-    assert set(EXPORTERS) == {".glb", ".obj", ".ply", ".stl"}
+    assert set(EXPORTERS) == {".glb", ".obj", ".ply", ".stl", ".usdz"}
 
 
 def test_glb_round_trip(tmp_path: Path, asset: Asset) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from lift3d.export.gltf import export_glb
 from lift3d.export.obj import export_obj
 from lift3d.export.ply import export_ply
 from lift3d.export.stl import export_stl
+from lift3d.export.usdz import export_usdz  # imports pxr only when called
 from lift3d.types import Asset
 
 Exporter = Callable[[Asset, Path], list[Path]]
@@ -23,9 +25,12 @@ EXPORTERS: Mapping[str, Exporter] = MappingProxyType(
         ".obj": export_obj,
         ".ply": export_ply,
         ".stl": export_stl,
+        ".usdz": export_usdz,
     }
 )
 DEFAULT_SUFFIX = ".glb"
+# Formats whose exporter needs an optional package: extension -> (module, extra to install).
+OPTIONAL_PACKAGES: Mapping[str, tuple[str, str]] = MappingProxyType({".usdz": ("pxr", "lift3d[usd]")})
 
 
 def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
@@ -58,6 +63,9 @@ def check_output_path(path: str | os.PathLike, suffixes: Sequence[str] = tuple(E
         raise OutputError(
             f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {', '.join(suffixes)}"
         )
+    needed = OPTIONAL_PACKAGES.get(target.suffix.lower())
+    if needed and importlib.util.find_spec(needed[0]) is None:
+        raise OutputError(f"cannot write {target.name}: {target.suffix} needs pip install '{needed[1]}'")
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory")
     folder = target.parent if str(target.parent) else Path(".")
