@@ -51,10 +51,18 @@ class ConvertOptions:
     ensemble: int = 1  # samples averaged into one result, for accuracy
     cutout_px: int = 256
     grid_px: int = 160
+    # LoRA adapters as (shipped name or .safetensors path, weight); "a:0.5,b" is accepted too
+    adapters: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:
             raise OptionError(f"unknown generator {self.generator!r}; choose one of {', '.join(GENERATORS)}")
+        if self.adapters:
+            from lift3d.generate.adapters.files import parse_adapter_specs
+
+            object.__setattr__(self, "adapters", parse_adapter_specs(self.adapters))
+            if self.generator and self.generator != "diffusion":
+                raise OptionError(f"adapters need the diffusion generator, not {self.generator}")
         if self.variants < 1 or self.variants > 16:
             raise OptionError(f"variants must be between 1 and 16, got {self.variants}")
         if self.ensemble < 1 or self.ensemble > 16:
@@ -112,16 +120,43 @@ class Converter:
             from lift3d.generate.diffusion.weights import load_shape_model
 
             self.model = load_shape_model(model_dir)
+        # the shared, cached model; adapters are loaded onto a copy so other converters never see them
+        self.base_model = self.model
+        self.adapters: tuple[tuple[str, float], ...] = ()
+
+    def load_adapters(self, adapters: tuple[tuple[str, float], ...]) -> None:
+        """Use these LoRA adapters (name or path, weight), replacing any loaded before."""
+        if adapters == self.adapters:
+            return
+        if adapters and self.base_model is None:
+            raise OptionError(f"adapters need the diffusion generator, not {self.generator}")
+        from lift3d.generate.adapters.files import with_adapters
+
+        self.model = with_adapters(self.base_model, adapters) if adapters else self.base_model
+        self.adapters = adapters
+
+    def unload_adapters(self) -> None:
+        """Back to the plain base model."""
+        self.load_adapters(())
 
     @property
     def identity(self) -> dict:
         """What produced a result: enough to reproduce it."""
         if self.model is None:
             return {"generator": self.generator, "lift3d": lift3d.__version__}
-        return {"generator": self.generator, "lift3d": lift3d.__version__, **self.model.identity}
+        identity = {"generator": self.generator, "lift3d": lift3d.__version__, **self.model.identity}
+        if self.adapters:
+            from lift3d.generate.adapters.files import adapters_identity
+
+            identity["adapters"] = adapters_identity(self.model)
+        return identity
 
     def cutout(self, picture: Picture, options: ConvertOptions) -> Cutout:
-        return make_cutout(picture, CutoutOptions(size_px=options.cutout_px))
+        from lift3d.inputs.detect import detect_kind, sketch_mask
+
+        kind = detect_kind(picture)
+        mask = sketch_mask(picture) if kind == "sketch" else None  # a line drawing has no backdrop to remove
+        return make_cutout(picture, CutoutOptions(size_px=options.cutout_px, kind=kind), mask=mask)
 
     def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
         if self.generator == "inflate":
@@ -139,6 +174,7 @@ class Converter:
     ) -> list[Asset]:
         """One asset per variant, each with its provenance."""
         options = replace(options, generator=self.generator)
+        self.load_adapters(options.adapters)
         timer = timer or StageTimer()
         with timer.stage("read"):
             picture = image if isinstance(image, Picture) else read_picture(image)

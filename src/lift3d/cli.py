@@ -10,6 +10,7 @@ from pathlib import Path
 from lift3d.batch.cli import add_batch
 from lift3d.cli_flags import add_conversion_flags, conversion_options
 from lift3d.errors import Lift3DError, OptionError, OutputError
+from lift3d.generate.adapters.cli import add_adapter
 from lift3d.serve.cli import add_serve
 
 EPILOG = """Output convention: glTF axes (+Y up, +Z toward the viewer who took the picture),
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data(commands)
     add_eval(commands)
     add_train(commands)
+    add_adapter(commands)
     add_serve(commands)
     return parser
 

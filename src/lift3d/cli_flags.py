@@ -41,6 +41,15 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]"
     )
+    parser.add_argument(
+        "--adapter",
+        dest="adapters",
+        action="append",
+        default=[],
+        metavar="NAME_OR_PATH[:WEIGHT]",
+        help="apply a LoRA adapter (a shipped name, see `lift3d adapter list`, or a .safetensors file) "
+        "at WEIGHT [default: 1]; repeat to stack several",
+    )
 
 
 def conversion_options(args: argparse.Namespace) -> ConvertOptions:
@@ -54,4 +63,5 @@ def conversion_options(args: argparse.Namespace) -> ConvertOptions:
         steps=args.steps,
         variants=args.variants,
         ensemble=args.ensemble,
+        adapters=tuple(args.adapters),
     ).resolved()

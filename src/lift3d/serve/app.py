@@ -12,7 +12,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -341,9 +341,10 @@ def _job_options(
         )
     extra: dict[str, Any] = {}
     if form.adapters.strip():
-        if "adapters" not in {field.name for field in fields(ConvertOptions)}:
-            raise OptionError("adapters are not supported by this version of lift3d")
-        extra["adapters"] = form.adapters.strip()
+        from lift3d.generate.adapters.files import shipped_adapter_specs
+
+        # Only shipped adapter names: a request must never name a file on the server.
+        extra["adapters"] = shipped_adapter_specs(form.adapters.strip())
     convert_options = ConvertOptions(
         generator=form.generator,
         max_faces=form.faces,

@@ -1,0 +1,242 @@
+"""Training a LoRA adapter on the frozen base model: the base loop, with only LoRA weights learning.
+
+Same x0-prediction loss, noise schedule and augmentation as base training; checkpoints
+(safetensors + JSON) resume exactly; at the end the held-out meshes are scored with the
+adapter at weight 0 (the base, exactly) and weight 1.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from lift3d.errors import OptionError
+from lift3d.generate.adapters.config import AdapterConfig
+from lift3d.generate.adapters.data import TrainingPairs, truth_mesh
+from lift3d.generate.adapters.files import (
+    adapter_state,
+    attach_lora,
+    base_identity,
+    save_adapter,
+    set_adapter_weights,
+)
+from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule
+from lift3d.generate.diffusion.train import augment, masked_l1
+
+TRAINING_NAME = "learning"  # the adapter's name while it learns ("training" is taken by nn.Module)
+EVAL_SAMPLING_STEPS = 10
+
+
+@dataclass(frozen=True)
+class AdapterResult:
+    """Where the adapter was written and how it compares with the base on held-out data."""
+
+    path: Path
+    metrics: dict
+
+
+def learning_rate(config: AdapterConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth (as base training)."""
+    if step < config.warmup_steps:
+        return config.learning_rate * (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def lora_parameters(model: ShapeDiffusion) -> list[torch.nn.Parameter]:
+    """Freeze the base; return the LoRA weights, the only ones that learn."""
+    trainable = []
+    for name, parameter in model.unet.named_parameters():
+        parameter.requires_grad_("lora_" in name)
+        if "lora_" in name:
+            trainable.append(parameter)
+    return trainable
+
+
+def save_checkpoint(
+    folder: Path, step: int, model: ShapeDiffusion, optimizer, generator, config: dict
+) -> None:
+    """LoRA weights, optimizer moments and the random state, as safetensors + JSON."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {f"lora.{k}": v for k, v in adapter_state(model, TRAINING_NAME).items()}
+    steps: dict[str, float] = {}
+    for index, state in optimizer.state_dict()["state"].items():
+        tensors[f"exp_avg.{index}"] = state["exp_avg"].contiguous()
+        tensors[f"exp_avg_sq.{index}"] = state["exp_avg_sq"].contiguous()
+        steps[str(index)] = float(state["step"])
+    tensors["rng"] = generator.get_state()
+    save_file(tensors, folder / "state.safetensors.tmp")
+    (folder / "state.safetensors.tmp").replace(folder / "state.safetensors")
+    progress = {"step": step, "optimizer_steps": steps, "config": config}
+    (folder / "progress.json.tmp").write_text(json.dumps(progress))
+    (folder / "progress.json.tmp").replace(folder / "progress.json")
+
+
+def load_checkpoint(folder: Path, model: ShapeDiffusion, optimizer, generator, config: dict) -> int:
+    """Resume a run; refuses a checkpoint made with other settings."""
+    from peft.utils import set_peft_model_state_dict
+
+    progress = json.loads((folder / "progress.json").read_text())
+    if progress["config"] != config:
+        raise OptionError(
+            f"the checkpoint in {folder} was made with other settings or data; use a new output folder"
+        )
+    state = load_file(folder / "state.safetensors")
+    lora = {k.removeprefix("lora."): v for k, v in state.items() if k.startswith("lora.")}
+    set_peft_model_state_dict(model.unet, lora, adapter_name=TRAINING_NAME)
+    optimizer_state = optimizer.state_dict()
+    for index_text, step in progress["optimizer_steps"].items():
+        index = int(index_text)
+        optimizer_state["state"][index] = {
+            "step": torch.tensor(step),
+            "exp_avg": state[f"exp_avg.{index}"],
+            "exp_avg_sq": state[f"exp_avg_sq.{index}"],
+        }
+    optimizer.load_state_dict(optimizer_state)
+    generator.set_state(state["rng"])
+    return int(progress["step"])
+
+
+def training_loss(
+    model: ShapeDiffusion, condition: torch.Tensor, maps: torch.Tensor, config: AdapterConfig, generator
+) -> torch.Tensor:
+    """The base model's loss: x0 prediction from a random noise level, weighted toward the object."""
+    schedule = noise_schedule()
+    condition, maps = augment(condition.float(), maps.float(), generator)
+    noise = torch.randn(maps.shape, generator=generator)
+    timesteps = torch.randint(0, schedule.config.num_train_timesteps, (len(maps),), generator=generator)
+    scale = schedule.alphas_cumprod[timesteps].sqrt()[:, None, None, None]
+    noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
+    weight = torch.where(condition[:, 3:] > -1.0, 1.0, config.background_weight)
+    predicted = model.unet(torch.cat([noisy, condition], dim=1), timesteps).sample
+    return ((predicted - maps) ** 2 * weight).mean()
+
+
+def compare_on_heldout(
+    model: ShapeDiffusion, name: str, heldout: TrainingPairs, mesh_samples: int = 4
+) -> dict:
+    """Map L1 (all held-out pairs) and F-score@0.05 (a few, through reconstruction): base vs adapted."""
+    from lift3d.evaluate import EvalOptions, score_mesh
+    from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
+    from lift3d.types import ShapeMaps
+
+    condition, maps = heldout.condition.float(), heldout.maps.float()
+    results: dict = {"heldout_pairs": len(heldout)}
+    for label, weight in (("base", 0.0), ("adapted", 1.0)):
+        set_adapter_weights(model, {name: weight})
+        predicted = model.sample(condition, EVAL_SAMPLING_STEPS, torch.Generator().manual_seed(0))
+        results[f"map_l1_{label}"] = round(masked_l1(predicted, maps, condition), 5)
+        scores = []
+        for index in range(min(mesh_samples, len(heldout))):
+            mask = condition[index, 3].numpy() > 0.0
+            if not mask.any():
+                continue
+            shape_maps = ShapeMaps(
+                mask=mask, front_z=predicted[index, 0].numpy(), back_z=predicted[index, 1].numpy()
+            )
+            try:
+                mesh = maps_to_mesh(shape_maps, ReconstructOptions(grid_px=64))
+            except ValueError:
+                scores.append(0.0)
+                continue
+            scores.append(
+                score_mesh(mesh, truth_mesh(heldout.sources[index]), EvalOptions(points=2000)).fscore_005
+            )
+        if scores:
+            results[f"fscore_005_{label}"] = round(float(np.mean(scores)), 4)
+    set_adapter_weights(model, {name: 1.0})
+    return results
+
+
+def train_adapter(
+    model: ShapeDiffusion | str | os.PathLike,
+    pairs: TrainingPairs,
+    config: AdapterConfig,
+    out_dir: str | os.PathLike,
+    progress: bool = True,
+    mesh_samples: int = 4,
+) -> AdapterResult:
+    """Train (or resume) an adapter; writes OUT/NAME.safetensors, OUT/adapter.json and a log."""
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    if not isinstance(model, ShapeDiffusion):
+        model = ShapeDiffusion.from_pretrained(model)
+    # the caller's model (possibly shared and cached) is left untouched
+    model = ShapeDiffusion(
+        unet=copy.deepcopy(model.unet),
+        scheduler=model.scheduler,
+        record=model.record,
+        weights_hash=base_identity(model),
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    train_pairs, heldout = pairs.split(config.heldout_fraction, config.seed)
+    resolved = {
+        "config": asdict(config),
+        "data": pairs.summary,
+        "pairs": len(pairs),
+        "base": base_identity(model),
+    }
+    resolved = json.loads(json.dumps(resolved, default=str))  # as it reads back from JSON
+    (out / "options.json").write_text(json.dumps(resolved, indent=2))
+
+    attach_lora(model, config, TRAINING_NAME)
+    trainable = lora_parameters(model)
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0)
+    generator = torch.Generator().manual_seed(config.seed)
+    checkpoint = out / "checkpoint"
+    start = (
+        load_checkpoint(checkpoint, model, optimizer, generator, resolved)
+        if (checkpoint / "progress.json").exists()
+        else 0
+    )
+    model.unet.train()
+    started = time.perf_counter()
+    with (
+        (out / "log.jsonl").open("a") as log,
+        tqdm(total=config.steps, initial=start, disable=not progress, unit="step", dynamic_ncols=True) as bar,
+    ):
+        for step in range(start, config.steps):
+            index = torch.randint(0, len(train_pairs), (config.batch_size,), generator=generator)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(config, step)
+            loss = training_loss(
+                model, train_pairs.condition[index], train_pairs.maps[index], config, generator
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+            log.write(json.dumps({"step": step + 1, "loss": round(loss.item(), 6)}) + "\n")
+            if (step + 1) % config.checkpoint_every == 0 or step + 1 == config.steps:
+                save_checkpoint(checkpoint, step + 1, model, optimizer, generator, resolved)
+                log.flush()
+    model.unet.eval()
+    for parameter in model.unet.parameters():
+        parameter.requires_grad_(False)
+    metrics: dict = {
+        "train_seconds_this_session": round(time.perf_counter() - started, 1),
+        "steps": config.steps,
+    }
+    if heldout is not None:
+        metrics.update(compare_on_heldout(model, TRAINING_NAME, heldout, mesh_samples))
+    name = f"{config.style}-adapter" if not out.name else out.name
+    path = save_adapter(
+        model, out / f"{name}.safetensors", config, TRAINING_NAME, data=pairs.summary, metrics=metrics
+    )
+    (out / "adapter.json").write_text(
+        json.dumps({**resolved, "metrics": metrics, "file": path.name}, indent=2)
+    )
+    return AdapterResult(path=path, metrics=metrics)
