@@ -16,8 +16,23 @@ from lift3d.reconstruct import maps_to_mesh
 
 
 def tiny_model(seed: int = 0) -> ShapeDiffusion:
+    """A random tiny model; its last layer is randomised too, so it is not just the prior."""
     torch.manual_seed(seed)
-    return ShapeDiffusion(build_unet(16, (32, 64)), sampling_scheduler(noise_schedule()), {"name": "tiny"})
+    unet = build_unet(16, (32, 64))
+    torch.nn.init.normal_(unet.conv_out.weight, std=0.05)
+    return ShapeDiffusion(unet, sampling_scheduler(noise_schedule()), {"name": "tiny"})
+
+
+def test_an_untrained_model_predicts_exactly_the_inflation_prior(disc_cutout) -> None:
+    from lift3d.generate import inflate
+
+    torch.manual_seed(0)
+    model = ShapeDiffusion(build_unet(16, (32, 64)), sampling_scheduler(noise_schedule()), {"name": "fresh"})
+    maps = model.predict(disc_cutout, seed=0, steps=3)
+    small = inflate(disc_cutout)
+    assert maps.front_z.shape == (16, 16)
+    assert np.allclose(maps.back_z, -maps.front_z, atol=1e-5)
+    assert 0.5 * small.front_z.max() < maps.front_z.max() < 1.5 * small.front_z.max()
 
 
 def test_sampling_is_deterministic_by_seed_and_differs_across_seeds(disc_cutout) -> None:
@@ -63,6 +78,7 @@ def test_shrinking_keeps_maps_on_the_object_only() -> None:
     front = np.full((1, 4, 4), 0.5, np.float16)
     condition, maps = shrink_sample_arrays(rgba, front, -front, 2)
     assert maps[0, 0, 0, 0] == pytest.approx(0.5, abs=1e-3)  # not pulled toward 0 by the empty pixel
+    assert condition.shape == (1, 6, 2, 2)
     assert condition[0, 3, 0, 0] == pytest.approx(2 * 0.75 - 1, abs=1e-2)  # coverage 3/4
     assert condition[0, 0, 1, 1] == pytest.approx(1.0, abs=1e-3)  # background is white
 

@@ -73,15 +73,20 @@ def poisson_height(mask: np.ndarray) -> np.ndarray:
     return height
 
 
+def inflated_height(mask: np.ndarray, thickness: float = 1.0) -> np.ndarray:
+    """Half-thickness of the inflated body over a square mask, in view units (0 off the mask)."""
+    pixel = 2.0 / mask.shape[0]
+    if not mask.any():
+        return np.zeros(mask.shape, dtype=np.float32)
+    height = thickness * np.sqrt(2.0 * poisson_height(mask)) * pixel
+    # Half a pixel of extra inflation so the rim does not collapse to zero thickness.
+    return np.where(mask, height + 0.5 * pixel, 0.0).astype(np.float32)
+
+
 def inflate(cutout: Cutout, options: InflateOptions | None = None) -> ShapeMaps:
     """A rounded, front-back symmetric body whose thickness follows the outline."""
     options = options or InflateOptions()
-    mask = downsample_mask(cutout.mask, options.solve_px)
-    pixel = 2.0 / mask.shape[0]
-    u = poisson_height(mask)
-    # Half a pixel of extra inflation so the rim does not collapse to zero thickness.
-    height = options.thickness * np.sqrt(2.0 * u) * pixel
-    height = np.where(mask, height + 0.5 * pixel, 0.0).astype(np.float32)
+    height = inflated_height(downsample_mask(cutout.mask, options.solve_px), options.thickness)
     return ShapeMaps(mask=cutout.mask, front_z=height, back_z=-height)
 
 

@@ -22,6 +22,7 @@ from lift3d.data.materials import Material, random_materials
 from lift3d.data.render import place_in_view, random_lighting, random_view, render
 from lift3d.errors import InputError, OptionError
 from lift3d.generate.adapters.styles import StyledView, stylize
+from lift3d.generate.diffusion.model import COVERAGE, make_condition
 from lift3d.generate.diffusion.train import shrink_sample_arrays
 
 logger = logging.getLogger(__name__)
@@ -101,15 +102,22 @@ def load_user_mesh(path: str | os.PathLike, max_faces: int = MAX_MESH_FACES) -> 
     return trimesh.Trimesh(vertices, np.asarray(loaded.faces), process=False)
 
 
-def to_condition(view: StyledView, model_px: int) -> tuple[np.ndarray, np.ndarray]:
-    """One styled view at the model's size: condition (4, s, s) and maps (2, s, s)."""
+def to_condition(
+    view: StyledView, model_px: int, coverage: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One styled view at the model's size: condition (6, s, s) and maps (2, s, s).
+
+    `coverage` (model size) replaces the render's own, e.g. a picture's mask as the
+    converter will see it; the inflation prior follows whichever coverage is used.
+    """
     alpha = np.round(view.coverage * 255.0).astype(np.uint8)
     rgba = np.concatenate([np.zeros((*alpha.shape, 3), np.uint8), alpha[..., None]], axis=2)
     condition, maps = shrink_sample_arrays(rgba[None], view.front_z[None], view.back_z[None], model_px)
     factor = view.model_rgb.shape[0] // model_px
     picture = view.model_rgb.reshape(model_px, factor, model_px, factor, 3).mean(axis=(1, 3))
-    condition[0, :3] = (picture.transpose(2, 0, 1) * 2.0 - 1.0).astype(np.float16)
-    return condition[0], maps[0]
+    if coverage is None:
+        coverage = (condition[0, COVERAGE].astype(np.float32) + 1.0) / 2.0
+    return make_condition(picture, coverage).astype(np.float16), maps[0]
 
 
 def _placed_view(
@@ -242,13 +250,12 @@ def pairs_from_jsonl(path: str | os.PathLike, model_px: int, progress: bool = Tr
             back_z=rendering.back_z,
             style=kind,
         )
-        condition, target = to_condition(view, model_px)
         # the model sees the picture's own mask, as it will when converting
         factor = RENDER_PX // model_px
         coverage = (
             cutout.mask.astype(np.float32).reshape(model_px, factor, model_px, factor).mean(axis=(1, 3))
         )
-        condition[3] = (coverage * 2.0 - 1.0).astype(np.float16)
+        condition, target = to_condition(view, model_px, coverage)
         conditions.append(condition)
         maps.append(target)
         group.append(number)

@@ -30,8 +30,9 @@ from lift3d.generate.adapters.files import (
     save_adapter,
     set_adapter_weights,
 )
+from lift3d.generate.diffusion.model import COVERAGE
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule
-from lift3d.generate.diffusion.train import augment, masked_l1
+from lift3d.generate.diffusion.train import augment, diffusion_loss, masked_l1
 
 TRAINING_NAME = "learning"  # the adapter's name while it learns ("training" is taken by nn.Module)
 EVAL_SAMPLING_STEPS = 10
@@ -111,15 +112,16 @@ def training_loss(
     model: ShapeDiffusion, condition: torch.Tensor, maps: torch.Tensor, config: AdapterConfig, generator
 ) -> torch.Tensor:
     """The base model's loss: x0 prediction from a random noise level, weighted toward the object."""
-    schedule = noise_schedule()
     condition, maps = augment(condition.float(), maps.float(), generator)
-    noise = torch.randn(maps.shape, generator=generator)
-    timesteps = torch.randint(0, schedule.config.num_train_timesteps, (len(maps),), generator=generator)
-    scale = schedule.alphas_cumprod[timesteps].sqrt()[:, None, None, None]
-    noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
-    weight = torch.where(condition[:, 3:] > -1.0, 1.0, config.background_weight)
-    predicted = model.unet(torch.cat([noisy, condition], dim=1), timesteps).sample
-    return ((predicted - maps) ** 2 * weight).mean()
+    return diffusion_loss(
+        model.unet,
+        condition,
+        maps,
+        noise_schedule(),
+        generator,
+        config.background_weight,
+        high_noise_share=0.5,
+    )
 
 
 def compare_on_heldout(
@@ -138,7 +140,7 @@ def compare_on_heldout(
         results[f"map_l1_{label}"] = round(masked_l1(predicted, maps, condition), 5)
         scores = []
         for index in range(min(mesh_samples, len(heldout))):
-            mask = condition[index, 3].numpy() > 0.0
+            mask = condition[index, COVERAGE].numpy() > 0.0
             if not mask.any():
                 continue
             shape_maps = ShapeMaps(

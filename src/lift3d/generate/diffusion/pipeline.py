@@ -18,7 +18,7 @@ import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 
 from lift3d.errors import ModelError
-from lift3d.generate.diffusion.model import ShapeUNet
+from lift3d.generate.diffusion.model import ShapeUNet, denoise, make_condition
 from lift3d.types import Cutout, ShapeMaps
 
 DEFAULT_STEPS = 10
@@ -40,13 +40,12 @@ def sampling_scheduler(training: DDPMScheduler) -> DDIMScheduler:
 
 
 def condition_from_cutout(cutout: Cutout, size_px: int) -> torch.Tensor:
-    """Picture (RGB on white) and object coverage at the model's size, scaled to [-1, 1]."""
+    """Picture (RGB on white), object coverage and inflation prior at the model's size."""
     import cv2
 
     rgb = cv2.resize(cutout.rgb.astype(np.float32), (size_px, size_px), interpolation=cv2.INTER_AREA)
     coverage = cv2.resize(cutout.mask.astype(np.float32), (size_px, size_px), interpolation=cv2.INTER_AREA)
-    stacked = np.concatenate([rgb, coverage[..., None]], axis=2).transpose(2, 0, 1)
-    return torch.from_numpy(stacked * 2.0 - 1.0).float()[None]
+    return torch.from_numpy(make_condition(rgb, coverage))[None]
 
 
 @dataclass
@@ -76,7 +75,7 @@ class ShapeDiffusion:
         maps = torch.randn(shape, generator=generator)
         self.scheduler.set_timesteps(steps)
         for timestep in self.scheduler.timesteps:
-            predicted = self.unet(torch.cat([maps, condition], dim=1), timestep).sample
+            predicted = denoise(self.unet, maps, condition, timestep)
             maps = self.scheduler.step(predicted, timestep, maps, eta=0.0).prev_sample
         return maps
 

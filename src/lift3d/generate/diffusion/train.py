@@ -20,7 +20,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from lift3d.errors import OptionError
-from lift3d.generate.diffusion.model import build_unet
+from lift3d.generate.diffusion.model import COVERAGE, build_unet, denoise, make_condition
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
 
 
@@ -81,7 +81,7 @@ def shrink_sample_arrays(rgba: np.ndarray, front: np.ndarray, back: np.ndarray, 
         (blocks(values.astype(np.float32)) * hard).sum(axis=(2, 4)) / np.maximum(weight, 1.0)
         for values in (front, back)
     ]
-    condition = np.concatenate([picture.transpose(0, 3, 1, 2), coverage[:, None]], axis=1) * 2.0 - 1.0
+    condition = np.stack([make_condition(picture[index], coverage[index]) for index in range(count)])
     return condition.astype(np.float16), np.stack(maps, axis=1).astype(np.float16)
 
 
@@ -114,8 +114,8 @@ def augment(condition: torch.Tensor, maps: torch.Tensor, generator: torch.Genera
     flip = torch.rand(batch, generator=generator) < 0.5
     condition = torch.where(flip[:, None, None, None], condition.flip(-1), condition)
     maps = torch.where(flip[:, None, None, None], maps.flip(-1), maps)
-    rgb, coverage = condition[:, :3], condition[:, 3:]
-    inside = (coverage + 1.0) / 2.0
+    rgb, rest = condition[:, :COVERAGE], condition[:, COVERAGE:]
+    inside = (condition[:, COVERAGE : COVERAGE + 1] + 1.0) / 2.0
     gain = 1.0 + 0.3 * (torch.rand(batch, 3, 1, 1, generator=generator) - 0.5)
     shift = 0.3 * (torch.rand(batch, 3, 1, 1, generator=generator) - 0.5)
     recoloured = (rgb * gain + shift).clamp(-1.0, 1.0)
@@ -123,12 +123,36 @@ def augment(condition: torch.Tensor, maps: torch.Tensor, generator: torch.Genera
     recoloured = torch.where(grey, recoloured.mean(dim=1, keepdim=True).expand_as(recoloured), recoloured)
     recoloured = recoloured + 0.03 * torch.randn(recoloured.shape, generator=generator)
     rgb = recoloured * inside + rgb * (1.0 - inside)
-    return torch.cat([rgb, coverage], dim=1), maps
+    return torch.cat([rgb, rest], dim=1), maps
+
+
+def diffusion_loss(
+    unet,
+    condition: torch.Tensor,
+    maps: torch.Tensor,
+    schedule,
+    generator: torch.Generator,
+    background_weight: float,
+    high_noise_share: float,
+) -> torch.Tensor:
+    """x0-prediction loss at random noise levels, weighted toward the object (base and adapters)."""
+    batch = len(maps)
+    total = schedule.config.num_train_timesteps
+    uniform = torch.randint(0, total, (batch,), generator=generator)
+    noisiest = torch.randint(total - total // 10, total, (batch,), generator=generator)
+    high = torch.rand(batch, generator=generator) < high_noise_share
+    timesteps = torch.where(high, noisiest, uniform)
+    noise = torch.randn(maps.shape, generator=generator)
+    scale = schedule.alphas_cumprod[timesteps].sqrt()[:, None, None, None]
+    noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
+    weight = torch.where(condition[:, COVERAGE : COVERAGE + 1] > -1.0, 1.0, background_weight)
+    predicted = denoise(unet, noisy, condition, timesteps)
+    return ((predicted - maps) ** 2 * weight).mean()
 
 
 def masked_l1(predicted: torch.Tensor, maps: torch.Tensor, condition: torch.Tensor) -> float:
     """Mean absolute map error on the object, in view units."""
-    inside = (condition[:, 3:] > 0).float()
+    inside = (condition[:, COVERAGE : COVERAGE + 1] > 0).float()
     return float(((predicted - maps).abs() * inside).sum() / (inside.sum() * maps.shape[1]).clamp(min=1.0))
 
 
@@ -219,23 +243,22 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
     log = (out / "log.jsonl").open("a")
     bar = tqdm(total=options.steps, initial=start, disable=not progress, unit="step", dynamic_ncols=True)
     started, seen = time.perf_counter(), 0
-    alphas = schedule.alphas_cumprod
     unet.train()
     for step in range(start, options.steps):
         index = torch.randint(0, len(condition_all), (options.batch_size,), generator=generator)
         condition, maps = augment(condition_all[index].float(), maps_all[index].float(), generator)
-        noise = torch.randn(maps.shape, generator=generator)
-        timesteps = torch.randint(
-            0, schedule.config.num_train_timesteps, (options.batch_size,), generator=generator
-        )
-        scale = alphas[timesteps].sqrt()[:, None, None, None]
-        noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
-        weight = torch.where(condition[:, 3:] > -1.0, 1.0, options.background_weight)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(options, step)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.bf16):
-            predicted = unet(torch.cat([noisy, condition], dim=1), timesteps).sample
-        loss = ((predicted.float() - maps) ** 2 * weight).mean()
+            loss = diffusion_loss(
+                unet,
+                condition,
+                maps,
+                schedule,
+                generator,
+                options.background_weight,
+                options.high_noise_share,
+            )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
