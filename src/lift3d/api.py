@@ -30,11 +30,15 @@ CLASSICAL_GENERATORS = ("inflate", "slab")
 GENERATORS = ("diffusion", *CLASSICAL_GENERATORS)
 
 
-def default_generator() -> str:
-    """The learned model when its weights are installed, else classical inflation."""
-    from lift3d.generate.diffusion.weights import shipped_model_dir
+# The shipped diffusion model (v0) does not yet beat inflation on the held-out set
+# (see its model card), so classical inflation stays the default; `--generator
+# diffusion` opts in. Switch this once a model wins by measurement.
+DEFAULT_GENERATOR = "inflate"
 
-    return "diffusion" if shipped_model_dir() is not None else "inflate"
+
+def default_generator() -> str:
+    """The generator used when none is asked for: the best one by held-out measurement."""
+    return DEFAULT_GENERATOR
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,9 @@ def maps_to_mesh(maps: ShapeMaps, options: ReconstructOptions | None = None) -> 
     voxel = 2.0 / grid
     field, z_low = maps_to_field(maps, grid, options.min_thickness_voxels)
     padded = np.pad(field, 1, constant_values=-1.0)
+    # Values exactly at the level make marching cubes emit degenerate, non-manifold
+    # pieces (the three distance terms tie at 0 on clipped maps): push them outside.
+    padded[padded == 0.0] = -1e-6
     vertices, faces, _, _ = measure.marching_cubes(padded, level=0.0, spacing=(voxel, voxel, voxel))
     # Grid index (z, row, column) -> view frame (x right, y up, z toward the viewer).
     z = z_low + vertices[:, 0] + 0.5 * voxel - voxel

@@ -102,7 +102,14 @@ class ShapeDiffusion:
         if not weights.is_file():
             raise ModelError(f"no model weights at {weights}")
         try:
-            unet = ShapeUNet.from_pretrained(folder / "unet", use_safetensors=True, local_files_only=True)
+            # Weights may be stored in float16 (half the size in git); CPU inference runs in float32.
+            unet = ShapeUNet.from_pretrained(
+                folder / "unet",
+                use_safetensors=True,
+                local_files_only=True,
+                torch_dtype=torch.float32,
+                low_cpu_mem_usage=False,
+            )
             scheduler = DDIMScheduler.from_pretrained(folder / "scheduler", local_files_only=True)
             record = (
                 json.loads((folder / "lift3d.json").read_text()) if (folder / "lift3d.json").exists() else {}
