@@ -201,9 +201,8 @@ def run_convert_kind(args: argparse.Namespace) -> int:
         from lift3d.asset.multiview import OrthoOptions, convert_ortho
 
         source = args.input[0] if len(args.input) == 1 else args.input
-        written = save(
-            convert_ortho(source, OrthoOptions(projection=args.projection, asset=asset_options)), output
-        )
+        asset = convert_ortho(source, OrthoOptions(projection=args.projection, asset=asset_options))
+        written = save(asset, output)
     else:
         from lift3d.asset.multiview import ViewsOptions, convert_views
         from lift3d.reconstruct.views import CarveOptions, parse_azimuths
@@ -212,7 +211,12 @@ def run_convert_kind(args: argparse.Namespace) -> int:
             raise OptionError("give --azimuths or --cameras, not both")
         cameras = parse_azimuths(args.azimuths) if args.azimuths else args.cameras
         options = ViewsOptions(carve=CarveOptions(framing=args.framing), asset=asset_options)
-        written = save(convert_views(args.input, cameras, options), output)
+        asset = convert_views(args.input, cameras, options)
+        written = save(asset, output)
+    if args.preview and args.kind != "frames":
+        from lift3d.api import save_preview
+
+        written.append(save_preview([asset], args.preview))
     for path in written:
         print(path)
     return 0

@@ -9,7 +9,7 @@ import torch
 
 from lift3d.generate.adapters.config import AdapterConfig
 from lift3d.generate.adapters.files import attach_lora, save_adapter
-from lift3d.generate.diffusion.model import build_unet
+from lift3d.generate.diffusion.model import CONDITION_CHANNELS, MAP_CHANNELS, build_unet
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
 
 TINY_SIZE_PX = 16
@@ -19,6 +19,9 @@ TINY_SIZE_PX = 16
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(0)
     unet = build_unet(TINY_SIZE_PX, (32, 64)).eval()
+    # A random base, last layer included: build_unet starts it at zero (exactly the prior),
+    # which would hide every adapter's effect.
+    torch.nn.init.normal_(unet.conv_out.weight, std=0.05)
     folder = tmp_path_factory.mktemp("tiny-base")
     ShapeDiffusion(unet, sampling_scheduler(noise_schedule()), {"name": "tiny"}).save_pretrained(folder)
     return folder
@@ -57,7 +60,10 @@ def adapter_pair(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 @pytest.fixture
 def model_input() -> tuple[torch.Tensor, torch.Tensor]:
     generator = torch.Generator().manual_seed(5)
-    return torch.randn((2, 6, TINY_SIZE_PX, TINY_SIZE_PX), generator=generator), torch.tensor([10, 500])
+    channels = MAP_CHANNELS + CONDITION_CHANNELS
+    return torch.randn((2, channels, TINY_SIZE_PX, TINY_SIZE_PX), generator=generator), torch.tensor(
+        [10, 500]
+    )
 
 
 def run(model: ShapeDiffusion, model_input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:

@@ -10,6 +10,7 @@ from lift3d.errors import InputError, OptionError
 from lift3d.generate.adapters.config import STYLES, AdapterConfig
 from lift3d.generate.adapters.data import load_user_mesh, pairs_from_meshes, synthetic_view, truth_mesh
 from lift3d.generate.adapters.styles import PAPER_BLUE
+from lift3d.generate.diffusion.model import CONDITION_CHANNELS
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -43,7 +44,7 @@ def test_mesh_folder_becomes_pairs_grouped_by_mesh(tmp_path):
     (tmp_path / "notes.txt").write_text("not a mesh")
     (tmp_path / "broken.obj").write_text("v 0 0 0\nthis is not obj\n")
     pairs = pairs_from_meshes(tmp_path, "toon", 16, views_per_mesh=2, progress=False)
-    assert pairs.condition.shape == (6, 4, 16, 16) and pairs.maps.shape == (6, 2, 16, 16)
+    assert pairs.condition.shape == (6, CONDITION_CHANNELS, 16, 16) and pairs.maps.shape == (6, 2, 16, 16)
     assert pairs.summary["meshes"] == 3 and "broken.obj" in pairs.summary["skipped"]
     train, held = pairs.split(0.34, seed=0)
     assert held is not None and not set(train.group) & set(held.group)
@@ -96,7 +97,7 @@ def test_pairs_jsonl_uses_the_users_pictures(tmp_path):
         '{"picture": "box.png", "mesh": "box.glb", "camera": {"azimuth_deg": 0, "elevation_deg": 0}}\n'
     )
     pairs = make_pairs("sketch", 16, pairs_file=tmp_path / "pairs.jsonl", progress=False)
-    assert pairs.condition.shape == (1, 4, 16, 16) and pairs.summary["source"] == "pairs"
+    assert pairs.condition.shape == (1, CONDITION_CHANNELS, 16, 16) and pairs.summary["source"] == "pairs"
     assert float(pairs.maps[0, 0].max()) == pytest.approx(
         0.32, abs=0.03
     )  # the box's front face, z = 0.2 * 0.8/0.5
