@@ -7,6 +7,7 @@ local pool and a Ray cluster identical, and a cluster needs no shared folder.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -33,8 +34,12 @@ class BatchJob:
 
     @property
     def settings(self) -> dict:
-        """The manifest's record of the settings: a result made with other settings is redone."""
-        return {**asdict(self.options), "format": self.format}
+        """The manifest's record of the settings: a result made with other settings is redone.
+
+        Round-tripped through JSON so it compares equal to what the manifest reads back
+        (tuples such as the adapter list become lists).
+        """
+        return json.loads(json.dumps({**asdict(self.options), "format": self.format}))
 
 
 @dataclass(frozen=True)
