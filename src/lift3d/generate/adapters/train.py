@@ -32,7 +32,13 @@ from lift3d.generate.adapters.files import (
 )
 from lift3d.generate.diffusion.model import COVERAGE
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule
-from lift3d.generate.diffusion.train import augment, diffusion_loss, masked_l1
+from lift3d.generate.diffusion.train import (
+    adam_state_tensors,
+    augment,
+    diffusion_loss,
+    masked_l1,
+    restore_adam_state,
+)
 
 TRAINING_NAME = "learning"  # the adapter's name while it learns ("training" is taken by nn.Module)
 EVAL_SAMPLING_STEPS = 10
@@ -70,11 +76,8 @@ def save_checkpoint(
     """LoRA weights, optimizer moments and the random state, as safetensors + JSON."""
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {f"lora.{k}": v for k, v in adapter_state(model, TRAINING_NAME).items()}
-    steps: dict[str, float] = {}
-    for index, state in optimizer.state_dict()["state"].items():
-        tensors[f"exp_avg.{index}"] = state["exp_avg"].contiguous()
-        tensors[f"exp_avg_sq.{index}"] = state["exp_avg_sq"].contiguous()
-        steps[str(index)] = float(state["step"])
+    optimizer_tensors, steps = adam_state_tensors(optimizer)
+    tensors.update(optimizer_tensors)
     tensors["rng"] = generator.get_state()
     save_file(tensors, folder / "state.safetensors.tmp")
     (folder / "state.safetensors.tmp").replace(folder / "state.safetensors")
@@ -95,15 +98,7 @@ def load_checkpoint(folder: Path, model: ShapeDiffusion, optimizer, generator, c
     state = load_file(folder / "state.safetensors")
     lora = {k.removeprefix("lora."): v for k, v in state.items() if k.startswith("lora.")}
     set_peft_model_state_dict(model.unet, lora, adapter_name=TRAINING_NAME)
-    optimizer_state = optimizer.state_dict()
-    for index_text, step in progress["optimizer_steps"].items():
-        index = int(index_text)
-        optimizer_state["state"][index] = {
-            "step": torch.tensor(step),
-            "exp_avg": state[f"exp_avg.{index}"],
-            "exp_avg_sq": state[f"exp_avg_sq.{index}"],
-        }
-    optimizer.load_state_dict(optimizer_state)
+    restore_adam_state(optimizer, state, progress["optimizer_steps"])
     generator.set_state(state["rng"])
     return int(progress["step"])
 

@@ -164,17 +164,36 @@ def learning_rate(options: TrainOptions, step: int) -> float:
     return options.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
 
 
+def adam_state_tensors(optimizer) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
+    """AdamW moments as named tensors plus their step counts: a checkpoint with nothing pickled."""
+    tensors: dict[str, torch.Tensor] = {}
+    steps: dict[str, float] = {}
+    for index, state in optimizer.state_dict()["state"].items():
+        tensors[f"exp_avg.{index}"] = state["exp_avg"].contiguous()
+        tensors[f"exp_avg_sq.{index}"] = state["exp_avg_sq"].contiguous()
+        steps[str(index)] = float(state["step"])
+    return tensors, steps
+
+
+def restore_adam_state(optimizer, tensors: dict[str, torch.Tensor], steps: dict[str, float]) -> None:
+    """Put back what adam_state_tensors saved."""
+    optimizer_state = optimizer.state_dict()
+    for index_text, step in steps.items():
+        index = int(index_text)
+        optimizer_state["state"][index] = {
+            "step": torch.tensor(step),
+            "exp_avg": tensors[f"exp_avg.{index}"],
+            "exp_avg_sq": tensors[f"exp_avg_sq.{index}"],
+        }
+    optimizer.load_state_dict(optimizer_state)
+
+
 def save_checkpoint(folder: Path, step: int, unet, ema: EMAModel, optimizer, generator) -> None:
     """Everything needed to resume exactly, as safetensors + JSON (nothing pickled)."""
     folder.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in unet.state_dict().items()}, folder / "unet.safetensors.tmp")
     ema_tensors = {f"ema.{i}": p.detach().contiguous() for i, p in enumerate(ema.shadow_params)}
-    optimizer_tensors: dict[str, torch.Tensor] = {}
-    steps: dict[str, float] = {}
-    for index, state in optimizer.state_dict()["state"].items():
-        optimizer_tensors[f"exp_avg.{index}"] = state["exp_avg"].contiguous()
-        optimizer_tensors[f"exp_avg_sq.{index}"] = state["exp_avg_sq"].contiguous()
-        steps[str(index)] = float(state["step"])
+    optimizer_tensors, steps = adam_state_tensors(optimizer)
     save_file(
         {**ema_tensors, **optimizer_tensors, "rng": generator.get_state()}, folder / "state.safetensors.tmp"
     )
@@ -193,15 +212,7 @@ def load_checkpoint(folder: Path, unet, ema: EMAModel, optimizer, generator) -> 
     for index, parameter in enumerate(ema.shadow_params):
         parameter.data.copy_(state[f"ema.{index}"])
     ema.optimization_step = progress["ema_step"]
-    optimizer_state = optimizer.state_dict()
-    for index_text, step in progress["optimizer_steps"].items():
-        index = int(index_text)
-        optimizer_state["state"][index] = {
-            "step": torch.tensor(step),
-            "exp_avg": state[f"exp_avg.{index}"],
-            "exp_avg_sq": state[f"exp_avg_sq.{index}"],
-        }
-    optimizer.load_state_dict(optimizer_state)
+    restore_adam_state(optimizer, state, progress["optimizer_steps"])
     generator.set_state(state["rng"])
     return int(progress["step"])
 
