@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,27 +20,11 @@ def token() -> str:
 def live_server(tmp_path: Path, token: str) -> Iterator[str]:
     """uvicorn serving `create_app` in a thread of this process, on a port the kernel picks."""
     pytest.importorskip("fastapi", reason="the studio extra is not installed: pip install 'lift3d[studio]'")
-    uvicorn = pytest.importorskip(
-        "uvicorn", reason="the studio extra is not installed: pip install 'lift3d[studio]'"
-    )
-    from lift3d.serve.app import create_app
-    from lift3d.serve.settings import ServerSettings
+    pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install 'lift3d[studio]'")
+    from tests.serve.serve_helpers import running_server
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    app = create_app(ServerSettings(data_dir=tmp_path / "studio", token=token))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
-    listener.close()
+    with running_server(tmp_path / "studio", token) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,3 +72,33 @@ class GatedConverter(Converter):
 
         timer.on_stage = on_stage
         return super().convert(image, options, timer)
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, token: str) -> Iterator[str]:
+    """A real uvicorn serving `create_app` in a thread of this process, on a port the kernel picks.
+
+    Yields the base URL (no trailing slash); the server stops when the block ends.
+    """
+    import uvicorn
+
+    from lift3d.serve.app import create_app
+    from lift3d.serve.settings import ServerSettings
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    app = create_app(ServerSettings(data_dir=data_dir, token=token))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        listener.close()

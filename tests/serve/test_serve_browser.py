@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,13 +15,10 @@ pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip in
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 import trimesh  # noqa: E402
-import uvicorn  # noqa: E402
 from PIL import Image  # noqa: E402
-from serve_helpers import disc_png  # noqa: E402
+from serve_helpers import disc_png, running_server  # noqa: E402
 
 from lift3d.evaluate.metrics import is_watertight  # noqa: E402
-from lift3d.serve.app import create_app  # noqa: E402
-from lift3d.serve.settings import ServerSettings  # noqa: E402
 
 # Debian's chromium (apt-get install chromium); playwright's own browser downloads are not used.
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -51,21 +45,8 @@ def token() -> str:
 @pytest.fixture
 def live_server(tmp_path: Path, token: str) -> Iterator[str]:
     """A real uvicorn server on a loopback port picked by the kernel, in a thread of this process."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    app = create_app(ServerSettings(data_dir=tmp_path / "studio", token=token))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(30)
-    listener.close()
+    with running_server(tmp_path / "studio", token) as url:
+        yield f"{url}/"
 
 
 needs_chromium = pytest.mark.skipif(
