@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "handmade"
 
 
-def radial_shade(draw_size: int, centre: tuple[int, int], radius: int, colour: tuple[int, int, int]) -> Image.Image:
+def radial_shade(
+    draw_size: int, centre: tuple[int, int], radius: int, colour: tuple[int, int, int]
+) -> Image.Image:
     """A disc lit from the upper left, drawn as a radial gradient."""
     rows, cols = np.mgrid[0:draw_size, 0:draw_size]
     distance = np.hypot(cols - centre[0] + radius * 0.35, rows - centre[1] + radius * 0.35) / (1.6 * radius)
@@ -53,7 +55,13 @@ def teddy(size: int = 320) -> Image.Image:
     picture = Image.new("RGB", (size, size), (235, 235, 225))
     pen = ImageDraw.Draw(picture)
     brown, dark = (170, 110, 60), (60, 35, 20)
-    for box in [(95, 30, 135, 70), (185, 30, 225, 70), (80, 150, 240, 290), (40, 160, 100, 220), (220, 160, 280, 220)]:
+    for box in [
+        (95, 30, 135, 70),
+        (185, 30, 225, 70),
+        (80, 150, 240, 290),
+        (40, 160, 100, 220),
+        (220, 160, 280, 220),
+    ]:
         pen.ellipse(box, fill=brown, outline=dark, width=4)
     pen.ellipse((100, 40, 220, 160), fill=brown, outline=dark, width=4)
     pen.ellipse((140, 100, 180, 130), fill=(230, 200, 160))
@@ -85,7 +93,9 @@ def main() -> None:
         draw().save(path, quality=85)
         assets, rows = [], {}
         for generator in generators:
-            asset = load_converter(generator).convert(path, ConvertOptions(generator=generator, texture_px=512))[0]
+            asset = load_converter(generator).convert(
+                path, ConvertOptions(generator=generator, texture_px=512)
+            )[0]
             assets.append(asset)
             width, height, depth = asset.mesh.extents
             rows[generator] = {
