@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from lift3d.data.materials import random_materials
-from lift3d.data.render import place_in_view, random_lighting, random_view, render
-from lift3d.data.shapes import FAMILIES, union_parts
+from lift3d.data.materials import Material, random_materials
+from lift3d.data.render import ViewPlacement, place_in_view, random_lighting, random_view, render
+from lift3d.data.shapes import FAMILIES, PartMesh, union_parts
 from lift3d.data.shards import DatasetIndex, shard_is_complete, write_index, write_shard
 from lift3d.errors import OptionError
 from lift3d.types import Sample
@@ -35,9 +36,23 @@ def family_for_seed(seed: int) -> str:
     return FAMILY_NAMES[seed % len(FAMILY_NAMES)]
 
 
-def build_sample(seed: int, family: str, attempt: int, size: int = 128) -> Sample:
-    """One try at a sample; raises ValueError when the shape or view is degenerate."""
-    rng = np.random.default_rng([seed, attempt])
+@dataclass(frozen=True)
+class PlacedShape:
+    """A procedural shape turned to a random view, with its materials: ready to render or stylise."""
+
+    part_mesh: PartMesh
+    placement: ViewPlacement
+    materials: list[Material]
+    azimuth_deg: float
+    elevation_deg: float
+
+
+def placed_shape(family: str, rng: np.random.Generator) -> PlacedShape:
+    """One draw of a family: one closed solid, a random view, random materials.
+
+    Raises ValueError when the draw is degenerate. The order of draws from `rng` is
+    part of every sample's identity: changing it changes every dataset.
+    """
     part_mesh = union_parts(FAMILIES[family](rng))
     mesh = part_mesh.mesh
     if not mesh.is_watertight or mesh.volume <= 0 or mesh.body_count != 1:
@@ -45,14 +60,22 @@ def build_sample(seed: int, family: str, attempt: int, size: int = 128) -> Sampl
     azimuth_deg, elevation_deg = random_view(rng)
     placement = place_in_view(np.asarray(mesh.vertices), azimuth_deg, elevation_deg)
     materials = random_materials(part_mesh.roles, rng)
+    return PlacedShape(part_mesh, placement, materials, azimuth_deg, elevation_deg)
+
+
+def build_sample(seed: int, family: str, attempt: int, size: int = 128) -> Sample:
+    """One try at a sample; raises ValueError when the shape or view is degenerate."""
+    rng = np.random.default_rng([seed, attempt])
+    shape = placed_shape(family, rng)
+    faces = np.asarray(shape.part_mesh.mesh.faces)
     rendering = render(
-        placement.vertices,
-        np.asarray(mesh.faces),
-        part_mesh.face_role,
-        materials,
+        shape.placement.vertices,
+        faces,
+        shape.part_mesh.face_role,
+        shape.materials,
         random_lighting(rng),
         size_px=size,
-        texture_rotation=placement.rotation,
+        texture_rotation=shape.placement.rotation,
     )
     if rendering.mask.mean() < MIN_MASK_FRACTION:
         raise ValueError(f"{family} object covers too little of the picture")
@@ -60,8 +83,8 @@ def build_sample(seed: int, family: str, attempt: int, size: int = 128) -> Sampl
         rgba=rendering.rgba,
         front_z=rendering.front_z,
         back_z=rendering.back_z,
-        vertices=placement.vertices.astype(np.float32),
-        faces=np.asarray(mesh.faces, dtype=np.int32),
+        vertices=shape.placement.vertices.astype(np.float32),
+        faces=faces.astype(np.int32),
         family=family,
         seed=seed,
     )

@@ -268,32 +268,26 @@ def pairs_from_jsonl(path: str | os.PathLike, model_px: int, progress: bool = Tr
 
 def synthetic_view(seed: int, style: str) -> tuple[StyledView, dict]:
     """The project's procedural shape for `seed`, drawn in the style (retrying degenerate draws)."""
-    from lift3d.data.shapes import FAMILIES, union_parts
-    from lift3d.data.synth import ATTEMPTS_PER_FAMILY, family_for_seed
+    from lift3d.data.synth import ATTEMPTS_PER_FAMILY, family_for_seed, placed_shape
 
     family = family_for_seed(seed)
     for attempt in range(2 * ATTEMPTS_PER_FAMILY):
         try_family = family if attempt < ATTEMPTS_PER_FAMILY else "primitive"
         rng = np.random.default_rng([seed, attempt])
         try:
-            part_mesh = union_parts(FAMILIES[try_family](rng))
+            shape = placed_shape(try_family, rng)
         except ValueError:
             continue
-        mesh = part_mesh.mesh
-        if not mesh.is_watertight or mesh.volume <= 0 or mesh.body_count != 1:
-            continue
-        azimuth, elevation = random_view(rng)
-        placement = place_in_view(np.asarray(mesh.vertices), azimuth, elevation)
-        materials = random_materials(part_mesh.roles, rng)
+        azimuth, elevation = shape.azimuth_deg, shape.elevation_deg
         view = stylize(
-            placement.vertices,
-            np.asarray(mesh.faces),
-            part_mesh.face_role,
-            materials,
+            shape.placement.vertices,
+            np.asarray(shape.part_mesh.mesh.faces),
+            shape.part_mesh.face_role,
+            shape.materials,
             style,
             seed=seed,
             size_px=RENDER_PX,
-            texture_rotation=placement.rotation,
+            texture_rotation=shape.placement.rotation,
         )
         if view.coverage.mean() >= MIN_COVERAGE:
             source = {"kind": "synthetic", "seed": seed, "family": try_family, "attempt": attempt}
