@@ -45,6 +45,16 @@ def test_sampling_is_deterministic_by_seed_and_differs_across_seeds(disc_cutout)
     assert first.mask is disc_cutout.mask  # the outline stays at the cutout's full resolution
 
 
+def test_ensembles_vary_less_across_seeds_than_single_samples(disc_cutout) -> None:
+    model = tiny_model()
+
+    def spread(ensemble: int) -> float:
+        maps = [model.predict(disc_cutout, seed=seed, steps=4, ensemble=ensemble).front_z for seed in range(4)]
+        return float(np.std(maps, axis=0).mean())
+
+    assert spread(4) < 0.8 * spread(1)
+
+
 def test_any_prediction_reconstructs_watertight(disc_cutout) -> None:
     maps = tiny_model().predict(disc_cutout, seed=0, steps=1)
     assert maps_to_mesh(maps).is_watertight
@@ -60,6 +70,20 @@ def test_save_and_load_give_the_same_maps(tmp_path, disc_cutout) -> None:
     b = loaded.predict(disc_cutout, seed=1, steps=2).front_z
     np.testing.assert_allclose(a, b, atol=1e-5)
     assert len(loaded.identity["weights_sha256"]) == 16
+
+
+def test_half_precision_copy_is_half_the_size_and_predicts_the_same(tmp_path, disc_cutout) -> None:
+    model = tiny_model()
+    model.save_pretrained(tmp_path / "full")
+    model.save_pretrained(tmp_path / "half", half=True)
+    weights = "unet/diffusion_pytorch_model.safetensors"
+    assert (tmp_path / "half" / weights).stat().st_size < 0.6 * (tmp_path / "full" / weights).stat().st_size
+    assert next(model.unet.parameters()).dtype == torch.float32  # the caller's model is left alone
+    loaded = ShapeDiffusion.from_pretrained(tmp_path / "half")
+    assert next(loaded.unet.parameters()).dtype == torch.float32
+    a = model.predict(disc_cutout, seed=1).front_z
+    b = loaded.predict(disc_cutout, seed=1).front_z
+    np.testing.assert_allclose(a, b, atol=2e-2)
 
 
 def test_corrupt_weights_give_a_model_error(tmp_path) -> None:

@@ -7,6 +7,7 @@ training record. It converts a Cutout into ShapeMaps.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -21,7 +22,11 @@ from lift3d.errors import ModelError
 from lift3d.generate.diffusion.model import ShapeUNet, denoise, make_condition
 from lift3d.types import Cutout, ShapeMaps
 
-DEFAULT_STEPS = 10
+# One step from pure noise is the model's best single estimate (measured by
+# benchmarks/sampling_steps.py: more DDIM steps draw a sharper but less accurate sample).
+# Variants need the stochastic path, or every seed would give nearly the same shape.
+DEFAULT_STEPS = 1
+VARIANT_STEPS = 10
 
 
 def noise_schedule() -> DDPMScheduler:
@@ -80,17 +85,27 @@ class ShapeDiffusion:
         return maps
 
     def predict(self, cutout: Cutout, seed: int = 0, steps: int = 0, ensemble: int = 1) -> ShapeMaps:
-        """Shape maps for one cutout; `ensemble` samples are averaged."""
+        """Shape maps for one cutout; steps 0 is DEFAULT_STEPS.
+
+        `ensemble` samples are averaged; every second one sees the picture mirrored (and
+        is mirrored back), so two members already cancel a left-right bias of the model.
+        """
         condition = condition_from_cutout(cutout, self.size_px).repeat(ensemble, 1, 1, 1)
+        mirrored = torch.arange(ensemble) % 2 == 1
+        condition[mirrored] = condition[mirrored].flip(-1)
         generator = torch.Generator().manual_seed(seed)
-        maps = self.sample(condition, steps or DEFAULT_STEPS, generator).mean(dim=0).numpy()
+        samples = self.sample(condition, steps or DEFAULT_STEPS, generator)
+        samples[mirrored] = samples[mirrored].flip(-1)
+        maps = samples.mean(dim=0).numpy()
         return ShapeMaps(
             mask=cutout.mask, front_z=maps[0].astype(np.float32), back_z=maps[1].astype(np.float32)
         )
 
-    def save_pretrained(self, folder: str | os.PathLike) -> None:
+    def save_pretrained(self, folder: str | os.PathLike, half: bool = False) -> None:
+        """Write the pipeline folder; `half` stores float16 weights (how the shipped model is kept)."""
         folder = Path(folder)
-        self.unet.save_pretrained(folder / "unet", safe_serialization=True)
+        unet = copy.deepcopy(self.unet).half() if half else self.unet
+        unet.save_pretrained(folder / "unet", safe_serialization=True)
         self.scheduler.save_pretrained(folder / "scheduler")
         (folder / "lift3d.json").write_text(json.dumps(self.record, indent=2))
 

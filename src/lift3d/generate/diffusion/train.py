@@ -41,7 +41,7 @@ class TrainOptions:
     background_weight: float = 0.1  # loss weight off the object, where maps are just 0
     # Share of each batch drawn from the noisiest tenth of timesteps, where the model must
     # infer the maps from the picture alone: the regime of one-step and early DDIM steps.
-    high_noise_share: float = 0.5
+    high_noise_share: float = 0.75
     checkpoint_every: int = 500
     eval_every: int = 1000
     seed: int = 0
