@@ -126,6 +126,9 @@ def run_convert(args: argparse.Namespace) -> int:
     kind = assets[0].provenance.get("input_kind", "photo")
     for path in written:
         print(path)
+    suggestion = adapter_note(kind, options, assets[0].provenance)
+    if suggestion:
+        print(suggestion, file=sys.stderr)
     if not args.quiet:
         mesh = assets[0].mesh
         print(
@@ -135,6 +138,20 @@ def run_convert(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def adapter_note(kind: str, options, provenance: dict) -> str:
+    """One line about the adapter chosen (or worth choosing) for the detected kind of input."""
+    from lift3d.generate.adapters.files import shipped_adapter_names
+
+    if kind not in shipped_adapter_names():
+        return ""
+    used = [name for name, _ in provenance.get("options", {}).get("adapters", ())]
+    if options.generator != "diffusion":
+        return f"{kind} detected: --generator diffusion --adapter {kind} is made for this kind of picture"
+    if used == [kind] and not options.adapters:
+        return f"{kind} detected: using the shipped {kind!r} adapter (--no-auto-adapter to turn it off)"
+    return ""
 
 
 def run_convert_plan(args: argparse.Namespace) -> int:
@@ -270,10 +287,19 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--n", type=int, default=64, help="number of held-out samples [default: 64]")
     parser.add_argument(
-        "--methods", default="", help="comma-separated: slab,inflate,diffusion [default: all available]"
+        "--methods",
+        default="",
+        help="comma-separated: slab,inflate,diffusion, or diffusion+ADAPTER[+ADAPTER] "
+        "[default: all available, plus diffusion+STYLE when that adapter is shipped]",
     )
     parser.add_argument(
         "--backdrop", action="store_true", help="composite inputs onto a plain backdrop (photo-like)"
+    )
+    parser.add_argument(
+        "--style",
+        default="",
+        help="draw the held-out shapes in an adapter style (photo, toon, sketch, blueprint) instead of "
+        "reading --data; sketch and blueprint come on paper without alpha",
     )
     parser.add_argument("--json", dest="json_path", help="also write the report as JSON here")
     parser.set_defaults(run=run_eval)
@@ -288,6 +314,7 @@ def run_eval(args: argparse.Namespace) -> int:
         methods=args.methods,
         backdrop=args.backdrop,
         json_path=args.json_path,
+        style=args.style,
     )
     print(report_text)
     return 0
@@ -312,6 +339,13 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         default="32,64,96,128",
         help="UNet block widths, comma-separated [default: 32,64,96,128]",
     )
+    parser.add_argument(
+        "--high-noise-share",
+        type=float,
+        default=0.75,
+        help="share of each batch at the noisiest tenth of timesteps, the regime of one-step "
+        "sampling [default: 0.75]",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
     parser.add_argument(
@@ -334,6 +368,7 @@ def run_train(args: argparse.Namespace) -> int:
         size_px=args.size,
         block_channels=tuple(int(width) for width in args.channels.split(",")),
         seed=args.seed,
+        high_noise_share=args.high_noise_share,
         bf16=not args.no_bf16,
         threads=args.threads,
     )

@@ -14,7 +14,7 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         choices=list(GENERATORS),
         default="",
         help="what imagines the hidden shape: the shipped diffusion model, classical inflation, "
-        "or a flat extruded slab [default: inflate, the best by held-out measurement so far]",
+        "or a flat extruded slab [default: diffusion, the best by held-out measurement]",
     )
     parser.add_argument(
         "--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]"
@@ -30,7 +30,7 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         "--steps",
         type=int,
         default=0,
-        help="diffusion sampling steps; 1 is a fast deterministic mode [default: 10]",
+        help="diffusion sampling steps [default: 1, the most accurate; 10 with --variants so they differ]",
     )
     parser.add_argument(
         "--variants",
@@ -50,6 +50,12 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         help="apply a LoRA adapter (a shipped name, see `lift3d adapter list`, or a .safetensors file) "
         "at WEIGHT [default: 1]; repeat to stack several",
     )
+    parser.add_argument(
+        "--no-auto-adapter",
+        dest="auto_adapter",
+        action="store_false",
+        help="do not apply the shipped adapter made for the detected kind of picture (e.g. sketch)",
+    )
 
 
 def conversion_options(args: argparse.Namespace) -> ConvertOptions:
@@ -64,4 +70,5 @@ def conversion_options(args: argparse.Namespace) -> ConvertOptions:
         variants=args.variants,
         ensemble=args.ensemble,
         adapters=tuple(args.adapters),
+        auto_adapter=args.auto_adapter,
     ).resolved()

@@ -49,7 +49,9 @@ def test_ensembles_vary_less_across_seeds_than_single_samples(disc_cutout) -> No
     model = tiny_model()
 
     def spread(ensemble: int) -> float:
-        maps = [model.predict(disc_cutout, seed=seed, steps=4, ensemble=ensemble).front_z for seed in range(4)]
+        maps = [
+            model.predict(disc_cutout, seed=seed, steps=4, ensemble=ensemble).front_z for seed in range(4)
+        ]
         return float(np.std(maps, axis=0).mean())
 
     assert spread(4) < 0.8 * spread(1)

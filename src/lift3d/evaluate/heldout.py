@@ -60,11 +60,60 @@ def photo_picture(sample: Sample) -> Picture:
     return Picture(rgb=rgb, alpha=None, source=f"photo of sample {sample.seed}")
 
 
-def converter_method(generator: str, backdrop: bool) -> Callable[[Sample], trimesh.Trimesh]:
-    """A method that sees only the picture and returns the asset mesh `lift3d convert` would save."""
+# Styles drawn on paper reach lift3d without alpha (the line-drawing detector finds the
+# outline); coloured styles arrive cut out, like a rendered PNG.
+PAPER_STYLES = ("sketch", "blueprint")
+
+
+def styled_sample(seed: int, style: str) -> Sample:
+    """A held-out procedural shape drawn in an adapter style, with its ground truth.
+
+    The same drawing code as adapter training, from seeds no training run uses.
+    """
+    from lift3d.generate.adapters.data import synthetic_view, truth_mesh
+    from lift3d.generate.adapters.styles import picture_to_uint8
+
+    view, source = synthetic_view(seed, style)
+    truth = truth_mesh(source)
+    alpha = np.round(view.coverage * 255.0).astype(np.uint8)
+    return Sample(
+        rgba=np.dstack([picture_to_uint8(view.picture), alpha]),
+        front_z=view.front_z,
+        back_z=view.back_z,
+        vertices=np.asarray(truth.vertices, dtype=np.float32),
+        faces=np.asarray(truth.faces, dtype=np.int32),
+        family=source["family"],
+        seed=seed,
+    )
+
+
+def paper_picture(sample: Sample) -> Picture:
+    """A drawing on white paper: the picture only, no alpha."""
+    return Picture(
+        rgb=sample.rgba[..., :3].astype(np.float32) / 255.0, alpha=None, source=f"drawing {sample.seed}"
+    )
+
+
+def parse_method(name: str) -> tuple[str, tuple[tuple[str, float], ...]]:
+    """'diffusion+sketch' -> ('diffusion', (('sketch', 1.0),)): a generator and its adapters."""
+    generator, *adapters = name.split("+")
+    if generator not in ("slab", "inflate", "diffusion"):
+        raise OptionError(f"unknown method {name!r}; choose from slab, inflate, diffusion[+ADAPTER...]")
+    if adapters and generator != "diffusion":
+        raise OptionError(f"{name}: adapters need the diffusion generator")
+    return generator, tuple((adapter, 1.0) for adapter in adapters)
+
+
+def converter_method(
+    name: str, make_picture: Callable[[Sample], Picture]
+) -> Callable[[Sample], trimesh.Trimesh]:
+    """A method that sees only the picture and returns the asset mesh `lift3d convert` would save.
+
+    Automatic adapters are off, so each row is exactly the generator and adapters it names.
+    """
+    generator, adapters = parse_method(name)
     converter = Converter(generator)
-    options = ConvertOptions(generator=generator, texture_px=256)
-    make_picture = photo_picture if backdrop else rendered_picture
+    options = ConvertOptions(generator=generator, texture_px=256, adapters=adapters, auto_adapter=False)
 
     def run(sample: Sample) -> trimesh.Trimesh:
         return converter.convert(make_picture(sample), options)[0].mesh
@@ -72,11 +121,17 @@ def converter_method(generator: str, backdrop: bool) -> Callable[[Sample], trime
     return run
 
 
-def available_methods() -> list[str]:
+def available_methods(style: str = "") -> list[str]:
+    from lift3d.generate.adapters.files import shipped_adapter_names
     from lift3d.generate.diffusion.weights import shipped_model_dir
 
     names = list(CLASSICAL_GENERATORS)[::-1]  # slab first: the weakest baseline heads the table
-    return [*names, "diffusion"] if shipped_model_dir() is not None else names
+    if shipped_model_dir() is None:
+        return names
+    names.append("diffusion")
+    if style in shipped_adapter_names():
+        names.append(f"diffusion+{style}")
+    return names
 
 
 def run_heldout_eval(
@@ -86,17 +141,30 @@ def run_heldout_eval(
     backdrop: bool = False,
     json_path: str | None = None,
     progress: bool = True,
+    style: str = "",
 ) -> tuple[str, EvalReport]:
-    """Score the chosen generators on held-out samples; returns the table and the report."""
-    names = [name.strip() for name in methods.split(",") if name.strip()] or available_methods()
-    unknown = sorted(set(names) - {"slab", "inflate", "diffusion"})
-    if unknown:
-        raise OptionError(f"unknown method(s) {', '.join(unknown)}; choose from slab, inflate, diffusion")
+    """Score the chosen generators on held-out samples; returns the table and the report.
+
+    With `style`, the held-out shapes are drawn in that adapter style (toon, sketch, ...)
+    instead of being read from `data_dir`.
+    """
+    names = [name.strip() for name in methods.split(",") if name.strip()] or available_methods(style)
+    for name in names:
+        parse_method(name)
     if count < 1:
         raise OptionError(f"--n must be at least 1, got {count}")
-    samples = list(heldout_samples(data_dir, count))
+    if style:
+        from lift3d.generate.adapters.styles import STYLES
+
+        if style not in STYLES:
+            raise OptionError(f"unknown style {style!r}; choose from {', '.join(STYLES)}")
+        samples = [styled_sample(HELDOUT_SEED + index, style) for index in range(count)]
+        make_picture = paper_picture if style in PAPER_STYLES else rendered_picture
+    else:
+        samples = list(heldout_samples(data_dir, count))
+        make_picture = photo_picture if backdrop else rendered_picture
     report = evaluate(
-        samples, {name: converter_method(name, backdrop) for name in names}, EvalOptions(), progress
+        samples, {name: converter_method(name, make_picture) for name in names}, EvalOptions(), progress
     )
     if json_path:
         write_report_json(report, Path(json_path))

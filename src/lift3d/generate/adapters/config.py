@@ -40,6 +40,10 @@ class AdapterConfig:
     background_weight: float = field(
         default=0.1, metadata={"help": "loss weight off the object, as in base training"}
     )
+    high_noise_share: float = field(
+        default=0.75,
+        metadata={"help": "share of each batch at the noisiest timesteps, where one-step sampling works"},
+    )
     heldout_fraction: float = field(
         default=0.1,
         metadata={"help": "share of meshes kept out of training and used for the final comparison"},
@@ -66,6 +70,8 @@ class AdapterConfig:
             raise OptionError(f"warmup steps must not be negative, got {self.warmup_steps}")
         if self.style not in STYLES:
             raise OptionError(f"unknown style {self.style!r}; choose one of {', '.join(STYLES)}")
+        if not 0.0 <= self.high_noise_share <= 1.0:
+            raise OptionError(f"high noise share must be in [0, 1], got {self.high_noise_share!r}")
         if not 0.0 <= self.heldout_fraction < 1.0:
             raise OptionError(f"heldout fraction must be in [0, 1), got {self.heldout_fraction!r}")
         if self.threads < 1:

@@ -209,6 +209,13 @@ def list_adapters() -> list[AdapterInfo]:
     return [adapter_info(path) for path in sorted(SHIPPED_ADAPTERS.glob("*.safetensors"))]
 
 
+def shipped_adapter_names() -> set[str]:
+    """Names of the shipped adapters, from file names alone (no header is read)."""
+    if not SHIPPED_ADAPTERS.is_dir():
+        return set()
+    return {path.stem for path in SHIPPED_ADAPTERS.glob("*.safetensors")}
+
+
 def parse_adapter_spec(text: str) -> tuple[str, float]:
     """'NAME_OR_PATH[:WEIGHT]' -> (name or path, weight); the weight defaults to 1."""
     source, _, tail = text.rpartition(":")

@@ -31,7 +31,7 @@ from lift3d.generate.adapters.files import (
     set_adapter_weights,
 )
 from lift3d.generate.diffusion.model import COVERAGE
-from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule
+from lift3d.generate.diffusion.pipeline import DEFAULT_STEPS, ShapeDiffusion, noise_schedule
 from lift3d.generate.diffusion.train import (
     adam_state_tensors,
     augment,
@@ -41,7 +41,6 @@ from lift3d.generate.diffusion.train import (
 )
 
 TRAINING_NAME = "learning"  # the adapter's name while it learns ("training" is taken by nn.Module)
-EVAL_SAMPLING_STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def training_loss(
         noise_schedule(),
         generator,
         config.background_weight,
-        high_noise_share=0.5,
+        high_noise_share=config.high_noise_share,
     )
 
 
@@ -131,7 +130,7 @@ def compare_on_heldout(
     results: dict = {"heldout_pairs": len(heldout)}
     for label, weight in (("base", 0.0), ("adapted", 1.0)):
         set_adapter_weights(model, {name: weight})
-        predicted = model.sample(condition, EVAL_SAMPLING_STEPS, torch.Generator().manual_seed(0))
+        predicted = model.sample(condition, DEFAULT_STEPS, torch.Generator().manual_seed(0))
         results[f"map_l1_{label}"] = round(masked_l1(predicted, maps, condition), 5)
         scores = []
         for index in range(min(mesh_samples, len(heldout))):
