@@ -57,6 +57,25 @@ def test_ensembles_vary_less_across_seeds_than_single_samples(disc_cutout) -> No
     assert spread(4) < 0.8 * spread(1)
 
 
+def test_correction_blur_removes_bumps_but_keeps_a_tilt() -> None:
+    from lift3d.generate.diffusion.model import make_condition
+    from lift3d.generate.diffusion.pipeline import smooth_correction
+
+    size = 64
+    rows, cols = np.mgrid[0:size, 0:size]
+    coverage = (((rows - 32) ** 2 + (cols - 32) ** 2) < 24**2).astype(np.float32)
+    condition = make_condition(np.ones((size, size, 3), np.float32), coverage)
+    prior = condition[4:6]
+    tilt = 0.005 * (cols - 32) * coverage  # a smooth change: the object leans back
+    bumps = np.random.default_rng(0).normal(0.0, 0.05, (2, size, size)) * coverage
+    maps = prior + tilt + bumps
+    smoothed = smooth_correction(maps.astype(np.float32), condition, 1.5)
+    core = ((rows - 32) ** 2 + (cols - 32) ** 2) < 18**2
+    error = np.abs(smoothed - prior - tilt)[:, core].mean()
+    assert error < 0.35 * np.abs(bumps[:, core]).mean()
+    assert np.all(smoothed[:, coverage == 0] == prior[:, coverage == 0])
+
+
 def test_any_prediction_reconstructs_watertight(disc_cutout) -> None:
     maps = tiny_model().predict(disc_cutout, seed=0, steps=1)
     assert maps_to_mesh(maps).is_watertight
