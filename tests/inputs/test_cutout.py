@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from input_pictures import disk_alpha, synthetic_photo
@@ -128,8 +128,16 @@ def test_bad_options_are_refused(fields: dict) -> None:
 blob_masks = arrays(bool, st.tuples(st.integers(8, 40), st.integers(8, 40)), elements=st.booleans())
 
 
+def two_specks() -> np.ndarray:
+    """Two lone pixels far apart: shrunk below a pixel, each smears onto its neighbours (found by CI)."""
+    mask = np.zeros((17, 17), bool)
+    mask[0, 1] = mask[0, 11] = True
+    return mask
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mask=blob_masks, size=st.sampled_from([16, 32, 64]), fill=st.floats(0.05, 1.0))
+@example(mask=two_specks(), size=16, fill=0.5)
 def test_any_mask_gives_a_framed_cutout(mask: np.ndarray, size: int, fill: float) -> None:
     assume(mask.any())
     picture = Picture(rgb=np.zeros((*mask.shape, 3), np.float32), alpha=None, source="blob")

@@ -72,8 +72,11 @@ def make_cutout(
     placed_mask = _place(mask[top:bottom, left:right].astype(np.float32), centre, scale, size, border=0.0)
     cutout_mask = placed_mask >= 0.5
     if not cutout_mask.any():
-        # A sliver thinner than a cutout pixel still marks where the object is.
+        # A sliver thinner than a cutout pixel still marks where the object is, but only
+        # within its own box: resampling smears it onto pixels beyond either end.
         cutout_mask = placed_mask >= max(0.5 * float(placed_mask.max()), 1e-6)
+        in_box = cutout_mask & _box_pixels(size, (x1 - x0) * scale, (y1 - y0) * scale)
+        cutout_mask = in_box if in_box.any() else cutout_mask
     return Cutout(
         rgb=np.clip(cutout_rgb, 0.0, 1.0),
         mask=cutout_mask,
@@ -81,6 +84,17 @@ def make_cutout(
         source=picture.source,
         kind=options.kind,
     )
+
+
+def _box_pixels(size: int, box_width: float, box_height: float) -> np.ndarray:
+    """Pixels of a size x size square that overlap a centred box of the given extent."""
+
+    def span(extent: float) -> np.ndarray:
+        low, high = (size - extent) / 2, (size + extent) / 2
+        index = np.arange(size)
+        return (index + 1 > low) & (index < high)
+
+    return span(box_height)[:, None] & span(box_width)[None, :]
 
 
 def _coverage(picture: Picture, mask: np.ndarray) -> np.ndarray:
