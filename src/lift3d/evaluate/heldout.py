@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from lift3d.api import CLASSICAL_GENERATORS, Converter, ConvertOptions
+from lift3d.api import CLASSICAL_GENERATORS, GENERATORS, Converter, ConvertOptions
 from lift3d.errors import OptionError
 from lift3d.evaluate.options import EvalOptions
 from lift3d.evaluate.report import EvalReport, format_table, write_report_json
@@ -97,8 +97,8 @@ def paper_picture(sample: Sample) -> Picture:
 def parse_method(name: str) -> tuple[str, tuple[tuple[str, float], ...]]:
     """'diffusion+sketch' -> ('diffusion', (('sketch', 1.0),)): a generator and its adapters."""
     generator, *adapters = name.split("+")
-    if generator not in ("slab", "inflate", "diffusion"):
-        raise OptionError(f"unknown method {name!r}; choose from slab, inflate, diffusion[+ADAPTER...]")
+    if generator not in GENERATORS:
+        raise OptionError(f"unknown method {name!r}; choose from {', '.join(GENERATORS)}[+ADAPTER...]")
     if adapters and generator != "diffusion":
         raise OptionError(f"{name}: adapters need the diffusion generator")
     return generator, tuple((adapter, 1.0) for adapter in adapters)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -36,6 +35,7 @@ from lift3d.generate.diffusion.train import (
     adam_state_tensors,
     augment,
     diffusion_loss,
+    learning_rate,
     masked_l1,
     restore_adam_state,
 )
@@ -49,14 +49,6 @@ class AdapterResult:
 
     path: Path
     metrics: dict
-
-
-def learning_rate(config: AdapterConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay to a tenth (as base training)."""
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
-    return config.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
 
 
 def lora_parameters(model: ShapeDiffusion) -> list[torch.nn.Parameter]:

@@ -156,8 +156,8 @@ def masked_l1(predicted: torch.Tensor, maps: torch.Tensor, condition: torch.Tens
     return float(((predicted - maps).abs() * inside).sum() / (inside.sum() * maps.shape[1]).clamp(min=1.0))
 
 
-def learning_rate(options: TrainOptions, step: int) -> float:
-    """Linear warm-up, then cosine decay to a tenth."""
+def learning_rate(options, step: int) -> float:
+    """Linear warm-up, then cosine decay to a tenth (base TrainOptions and AdapterConfig alike)."""
     if step < options.warmup_steps:
         return options.learning_rate * (step + 1) / options.warmup_steps
     progress = (step - options.warmup_steps) / max(1, options.steps - options.warmup_steps)
