@@ -34,7 +34,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src/lift3d --ignore-missing-imports
+	$(BIN)/mypy src/lift3d
 
 ## bench: speed and memory of convert, per stage (prints a table, writes JSON)
 bench: $(VENV)/.installed

@@ -139,11 +139,14 @@ class Converter:
         """Use these LoRA adapters (name or path, weight), replacing any loaded before."""
         if adapters == self.adapters:
             return
-        if adapters and self.base_model is None:
+        if not adapters:
+            self.model = self.base_model
+        elif self.base_model is None:
             raise OptionError(f"adapters need the diffusion generator, not {self.generator}")
-        from lift3d.generate.adapters.files import with_adapters
+        else:
+            from lift3d.generate.adapters.files import with_adapters
 
-        self.model = with_adapters(self.base_model, adapters) if adapters else self.base_model
+            self.model = with_adapters(self.base_model, adapters)
         self.adapters = adapters
 
     def unload_adapters(self) -> None:

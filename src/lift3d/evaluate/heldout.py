@@ -60,11 +60,6 @@ def photo_picture(sample: Sample) -> Picture:
     return Picture(rgb=rgb, alpha=None, source=f"photo of sample {sample.seed}")
 
 
-# Styles drawn on paper reach lift3d without alpha (the line-drawing detector finds the
-# outline); coloured styles arrive cut out, like a rendered PNG.
-PAPER_STYLES = ("sketch", "blueprint")
-
-
 def styled_sample(seed: int, style: str) -> Sample:
     """A held-out procedural shape drawn in an adapter style, with its ground truth.
 
@@ -154,7 +149,7 @@ def run_heldout_eval(
     if count < 1:
         raise OptionError(f"--n must be at least 1, got {count}")
     if style:
-        from lift3d.generate.adapters.styles import STYLES
+        from lift3d.generate.adapters.config import PAPER_STYLES, STYLES
 
         if style not in STYLES:
             raise OptionError(f"unknown style {style!r}; choose from {', '.join(STYLES)}")

@@ -19,7 +19,7 @@ def export_obj(asset: Asset, path: Path) -> list[Path]:
     asset (two assets in one folder do not overwrite each other's texture), and it
     carries the PBR roughness/metalness extension lines that Blender reads.
     """
-    material = asset.mesh.visual.material
+    material = getattr(asset.mesh.visual, "material", None)
     material_name = getattr(material, "name", None) or "material0"
     mtl_path = path.with_suffix(".mtl")
     png_path = path.with_suffix(".png")

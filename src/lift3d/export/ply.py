@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import trimesh
@@ -20,7 +21,7 @@ def export_ply(asset: Asset, path: Path) -> list[Path]:
     if uv is not None:
         colours[:, :3] = texture_at_uv(asset.texture, np.asarray(uv)[source])
     mesh = trimesh.Trimesh(vertices, faces, vertex_colors=colours, process=False)
-    write_bytes_atomic(path, mesh.export(file_type="ply"))
+    write_bytes_atomic(path, cast(bytes, mesh.export(file_type="ply")))
     return [path]
 
 

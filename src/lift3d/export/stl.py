@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import trimesh
 
@@ -15,5 +16,5 @@ def export_stl(asset: Asset, path: Path) -> list[Path]:
     """Write the welded (closed) surface of `asset` as binary STL, in metres."""
     vertices, faces, _ = weld_by_position(asset.mesh)
     mesh = trimesh.Trimesh(vertices, faces, process=False)
-    write_bytes_atomic(path, mesh.export(file_type="stl"))
+    write_bytes_atomic(path, cast(bytes, mesh.export(file_type="stl")))
     return [path]

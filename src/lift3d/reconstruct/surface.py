@@ -10,6 +10,7 @@ the maps say — a learned generator can be wrong, but never produce a broken me
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import trimesh
@@ -131,7 +132,7 @@ def keep_main_parts(mesh: trimesh.Trimesh, min_part_fraction: float) -> trimesh.
         for part, volume in zip(parts, volumes, strict=True)
         if volume >= min_part_fraction * volumes.max()
     ]
-    return trimesh.util.concatenate(keep)
+    return cast(trimesh.Trimesh, trimesh.util.concatenate(keep))
 
 
 def enclosed_volume(mesh: trimesh.Trimesh) -> float:

@@ -202,18 +202,21 @@ def read_adapter(path_or_name: str | os.PathLike) -> tuple[dict[str, torch.Tenso
     return {name: tensor.float() for name, tensor in tensors.items()}, info
 
 
-def list_adapters() -> list[AdapterInfo]:
-    """The adapters shipped with the package (src/lift3d/weights/adapters/*.safetensors)."""
+def _shipped_adapter_paths() -> list[Path]:
+    """src/lift3d/weights/adapters/*.safetensors, sorted (none if the folder is missing)."""
     if not SHIPPED_ADAPTERS.is_dir():
         return []
-    return [adapter_info(path) for path in sorted(SHIPPED_ADAPTERS.glob("*.safetensors"))]
+    return sorted(SHIPPED_ADAPTERS.glob("*.safetensors"))
+
+
+def list_adapters() -> list[AdapterInfo]:
+    """The adapters shipped with the package, with their headers."""
+    return [adapter_info(path) for path in _shipped_adapter_paths()]
 
 
 def shipped_adapter_names() -> set[str]:
     """Names of the shipped adapters, from file names alone (no header is read)."""
-    if not SHIPPED_ADAPTERS.is_dir():
-        return set()
-    return {path.stem for path in SHIPPED_ADAPTERS.glob("*.safetensors")}
+    return {path.stem for path in _shipped_adapter_paths()}
 
 
 def parse_adapter_spec(text: str) -> tuple[str, float]:

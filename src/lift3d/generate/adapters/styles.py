@@ -16,7 +16,7 @@ from scipy import ndimage
 
 from lift3d.data.materials import Material
 from lift3d.data.render import Lighting, make_intersector, pixel_centres, random_lighting, render
-from lift3d.generate.adapters.config import STYLES
+from lift3d.generate.adapters.config import PAPER_STYLES, STYLES
 
 SUPERSAMPLE = 2  # G-buffer pixels per picture pixel along each axis
 CREASE_DEG = 40.0  # neighbouring normals further apart than this draw a crease line
@@ -224,13 +224,13 @@ def stylize(
         else:
             large = blueprint_picture(buffers, rng)
         picture = _downsample(large, SUPERSAMPLE)
-        if style == "toon":
-            picture = picture * coverage[..., None] + (1.0 - coverage[..., None])
-            model_rgb = picture
-        else:
+        if style in PAPER_STYLES:
             # the cutout keeps the drawing inside the outline (strokes included) on white
             inside = ndimage.binary_dilation(coverage > 0.5, iterations=2)[..., None]
             model_rgb = np.where(inside, picture, 1.0)
+        else:
+            picture = picture * coverage[..., None] + (1.0 - coverage[..., None])
+            model_rgb = picture
     return StyledView(
         picture=np.clip(picture, 0.0, 1.0).astype(np.float32),
         model_rgb=np.clip(model_rgb, 0.0, 1.0).astype(np.float32),
