@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from lift3d.reconstruct.surface import extend_beyond_mask
 from lift3d.types import Cutout, ShapeMaps
 
 # Surfaces whose normal z is above +BLEND_NZ take the picture's colour, below -BLEND_NZ
@@ -16,6 +17,11 @@ BLEND_NZ = 0.25
 BACK_SHADE = 0.85
 # The cutout's outermost ring of mask pixels is blended with the white background.
 RIM_ERODE_PX = 1
+# Side walls (surfaces seen edge-on, |normal z| below SIDE_NZ) take their colour from this
+# share of the cutout's side inside the outline: a drawn outline or a dark shaded rim
+# would otherwise be stretched across the whole wall.
+SIDE_NZ = 0.5
+SIDE_INSET = 0.04
 _SUBPIXEL_BITS = 4
 _REMAP_WIDTH = 1024
 _TEXELS_PER_BAND = 1 << 20
@@ -42,11 +48,13 @@ def bake_texture(
     covered = face_index >= 0
     if not covered.any():
         raise ValueError("no triangle covers a texel; the UV atlas is empty")
-    front_image = extend_beyond_mask(cutout.rgb, cutout.mask)
+    front_image = extend_beyond_mask(cutout.rgb, cutout.mask, RIM_ERODE_PX)
+    inset_px = max(RIM_ERODE_PX, round(SIDE_INSET * cutout.mask.shape[0]))
+    inset_image = extend_beyond_mask(cutout.rgb, cutout.mask, inset_px)
     back_image = None
     if maps is not None and maps.back_rgb is not None:
         back_mask = _resize_mask(cutout.mask, maps.back_rgb.shape[:2])
-        back_image = extend_beyond_mask(np.asarray(maps.back_rgb, dtype=np.float32), back_mask)
+        back_image = extend_beyond_mask(maps.back_rgb, back_mask, RIM_ERODE_PX)
     corners_px = _uv_to_pixels(uv, texture_px)
     texture = np.zeros((texture_px, texture_px, 3), dtype=np.uint8)
     # Bands of rows bound the per-texel arrays (~100 bytes each) at large textures.
@@ -59,22 +67,34 @@ def bake_texture(
         position = np.einsum("nk,nkd->nd", weights, vertices[texel_faces])
         normal = np.einsum("nk,nkd->nd", weights, normals[texel_faces])
         normal_z = normal[:, 2] / np.maximum(np.linalg.norm(normal, axis=1), 1e-12)
-        colour = _blend_sides(position, normal_z, front_image, back_image)
+        colour = _blend_sides(position, normal_z, (front_image, inset_image), back_image)
         texture[rows, cols] = np.clip(np.rint(colour * 255), 0, 255).astype(np.uint8)
     return fill_from_nearest(texture, covered)
 
 
+def _smoothstep(t: np.ndarray) -> np.ndarray:
+    t = np.clip(t, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
 def _blend_sides(
-    position: np.ndarray, normal_z: np.ndarray, front_image: np.ndarray, back_image: np.ndarray | None
+    position: np.ndarray,
+    normal_z: np.ndarray,
+    front_images: tuple[np.ndarray, np.ndarray],
+    back_image: np.ndarray | None,
 ) -> np.ndarray:
-    """Mix front and back colours by how much each surface point faces the viewer."""
-    front = sample_view_image(front_image, position[:, 0], position[:, 1])
+    """Mix front and back colours by how much each surface point faces the viewer.
+
+    `front_images` is the picture and its inset copy; edge-on surfaces use the inset.
+    """
+    picture, inset = (sample_view_image(image, position[:, 0], position[:, 1]) for image in front_images)
+    facing = _smoothstep(np.abs(normal_z) / SIDE_NZ)[:, None]
+    front = facing * picture + (1 - facing) * inset
     if back_image is None:
         back = front * BACK_SHADE
     else:
         back = sample_view_image(back_image, position[:, 0], position[:, 1])
-    t = np.clip((normal_z + BLEND_NZ) / (2 * BLEND_NZ), 0.0, 1.0)
-    front_weight = (t * t * (3 - 2 * t))[:, None]
+    front_weight = _smoothstep((normal_z + BLEND_NZ) / (2 * BLEND_NZ))[:, None]
     return front_weight * front + (1 - front_weight) * back
 
 
@@ -90,26 +110,6 @@ def rasterize_faces(uv: np.ndarray, faces: np.ndarray, texture_px: int) -> np.nd
     for index, triangle in enumerate(corners):
         cv2.fillConvexPoly(image, triangle, index, lineType=cv2.LINE_8, shift=_SUBPIXEL_BITS)
     return image
-
-
-def extend_beyond_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Copy each off-mask pixel from its nearest on-mask pixel (rim ring excluded).
-
-    Lookups near the silhouette then see object colour on both sides, never the white
-    background, whatever the mesh's rim does relative to the mask.
-    """
-    mask = np.asarray(mask, dtype=bool)
-    source = mask
-    if RIM_ERODE_PX > 0:
-        eroded = ndimage.binary_erosion(mask, iterations=RIM_ERODE_PX)
-        if eroded.any():
-            source = eroded
-    if not source.any() or source.all():
-        return np.asarray(image, dtype=np.float32)
-    index_rows, index_cols = ndimage.distance_transform_edt(
-        ~source, return_distances=False, return_indices=True
-    )
-    return np.asarray(image, dtype=np.float32)[index_rows, index_cols]
 
 
 def sample_view_image(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

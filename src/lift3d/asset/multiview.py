@@ -12,9 +12,9 @@ import trimesh
 
 import lift3d
 from lift3d.asset.bake import (
+    RIM_ERODE_PX,
     _barycentric,
     _uv_to_pixels,
-    extend_beyond_mask,
     fill_from_nearest,
     rasterize_faces,
     sample_view_image,
@@ -26,6 +26,7 @@ from lift3d.errors import InputError, OptionError
 from lift3d.inputs import find_object, read_picture
 from lift3d.inputs.sheets import PROJECTIONS, read_ortho_views
 from lift3d.reconstruct.hull import HullOptions, ortho_hull
+from lift3d.reconstruct.surface import extend_beyond_mask
 from lift3d.reconstruct.views import (
     Camera,
     CarveOptions,
@@ -70,7 +71,7 @@ def bake_views_texture(
     covered = face_index >= 0
     if not covered.any():
         raise ValueError("no triangle covers a texel; the UV atlas is empty")
-    images = [extend_beyond_mask(view.rgb, view.mask) for view in views]
+    images = [extend_beyond_mask(view.rgb, view.mask, RIM_ERODE_PX) for view in views]
     intersector = make_intersector(trimesh.Trimesh(vertices, faces, process=False))
     offset = RAY_OFFSET * float(np.linalg.norm(np.ptp(vertices, axis=0)))
     corners_px = _uv_to_pixels(uv, texture_px)
