@@ -13,6 +13,7 @@ from lift3d.asset import decimate
 from lift3d.asset.clean import clean_mesh
 from lift3d.asset.decimate import close_or_none, decimate_mesh
 from lift3d.asset.topology import halfedge_twins, is_closed_manifold
+from lift3d.evaluate import is_watertight
 
 
 def _assert_closed(mesh: trimesh.Trimesh) -> None:
@@ -85,3 +86,24 @@ def test_falls_back_to_manifold_simplification(monkeypatch: pytest.MonkeyPatch) 
     result = decimate_mesh(trimesh.creation.icosphere(subdivisions=4), 600)
     assert len(result.faces) <= 600
     _assert_closed(result)
+
+
+def test_sheets_touching_along_an_edge_stay_apart_in_a_float32_file() -> None:
+    """Two solids whose edges lie 1.5e-9 apart: after repair, position-merged they are still closed."""
+    first = trimesh.Trimesh(
+        [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]
+    )
+    second = trimesh.Trimesh(
+        [[0, 0, 0], [1, 0, 0], [0, -1, 0], [0, 0, -1]], [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]
+    )
+    for solid in (first, second):
+        solid.fix_normals()
+    second.vertices[:2] += 1.5e-9
+    both = trimesh.util.concatenate([first, second])
+    repaired = close_or_none(both.vertices, both.faces)
+    assert repaired is not None
+    vertices, faces = repaired
+    stored = trimesh.Trimesh(vertices.astype(np.float32), faces)  # as a GLB keeps it
+    assert is_watertight(stored)
+    gaps = np.linalg.norm(vertices[:, None] - vertices[None], axis=2)[np.triu_indices(len(vertices), 1)]
+    assert gaps.min() > 1e-7

@@ -48,6 +48,33 @@ def merge_close_vertices(
     return vertices[first], inverse.reshape(-1)[faces]
 
 
+# Distinct vertices closer than this share of the mesh's diagonal are pulled apart: a
+# float32 GLB would store them as one point, and merging by position (as importers and
+# `is_watertight` do) would turn two sheets that touch there into a pinch.
+MIN_VERTEX_GAP = 1e-6
+
+
+def separate_close_vertices(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Move each vertex of a too-close pair a little into its own faces (toward their centroid)."""
+    from scipy.spatial import cKDTree
+
+    vertices = np.array(vertices, dtype=np.float64)
+    gap = MIN_VERTEX_GAP * float(np.linalg.norm(np.ptp(vertices, axis=0)))
+    pairs = cKDTree(vertices).query_pairs(gap, output_type="ndarray")
+    if len(pairs) == 0:
+        return vertices
+    close = np.unique(pairs)
+    centroids = vertices[faces].mean(axis=1)
+    sums = np.zeros_like(vertices)
+    np.add.at(sums, faces.ravel(), np.repeat(centroids, 3, axis=0))
+    counts = np.bincount(faces.ravel(), minlength=len(vertices))[:, None]
+    inward = sums[close] / np.maximum(counts[close], 1) - vertices[close]
+    length = np.linalg.norm(inward, axis=1, keepdims=True)
+    step = np.minimum(2 * gap, 0.1 * length) / np.maximum(length, 1e-300)
+    vertices[close] += inward * step
+    return vertices
+
+
 def drop_degenerate_faces(faces: np.ndarray) -> np.ndarray:
     """Drop faces that repeat a vertex and cancel pairs of opposite duplicate faces.
 

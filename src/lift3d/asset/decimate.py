@@ -6,7 +6,7 @@ import fast_simplification
 import numpy as np
 import trimesh
 
-from lift3d.asset.clean import drop_degenerate_faces, merge_close_vertices
+from lift3d.asset.clean import drop_degenerate_faces, merge_close_vertices, separate_close_vertices
 from lift3d.asset.topology import halfedge_twins, signed_volumes, split_pinched_vertices
 from lift3d.errors import OptionError
 
@@ -51,7 +51,8 @@ def close_or_none(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, 
     Coincident vertices are merged first, so a membrane folded onto distinct but
     coincident vertices is seen as the duplicate pair it is; opposite duplicate faces
     cancel; a vertex where two surface sheets touch is split into one vertex per
-    sheet. Unreferenced vertices are dropped on the way.
+    sheet, and the copies are then pulled a hair apart so they stay distinct in a
+    float32 file. Unreferenced vertices are dropped on the way.
     """
     vertices, faces = merge_close_vertices(
         np.asarray(vertices, dtype=np.float64), np.asarray(faces, dtype=np.int64), 1e-9
@@ -63,7 +64,7 @@ def close_or_none(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, 
     vertices, faces = split_pinched_vertices(np.asarray(vertices, dtype=np.float64), faces, twins)
     if signed_volumes(vertices, faces, np.zeros(len(faces), dtype=np.int64), 1)[0] <= 0:
         return None
-    return vertices, faces
+    return separate_close_vertices(vertices, faces), faces
 
 
 def _quadric_simplify(
