@@ -30,9 +30,6 @@ CLASSICAL_GENERATORS = ("inflate", "slab")
 GENERATORS = ("diffusion", *CLASSICAL_GENERATORS)
 
 
-# The shipped diffusion model (v0) does not yet beat inflation on the held-out set
-# (see its model card), so classical inflation stays the default; `--generator
-# diffusion` opts in. Switch this once a model wins by measurement.
 # The best generator by held-out measurement (README, Quality): the shipped diffusion
 # model; inflation when the weights are missing (e.g. a trimmed install).
 DEFAULT_GENERATOR = "diffusion"

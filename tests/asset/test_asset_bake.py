@@ -74,7 +74,7 @@ def test_side_walls_take_the_fill_colour_not_the_drawn_outline() -> None:
     assert wall.sum() > 20
     uv = asset.mesh.visual.uv[wall]
     texture = asset.texture.astype(np.float32) / 255.0
-    px = np.clip((uv * [256, -256] + [0, 256]).astype(int), 0, 255)
+    px = np.clip(np.rint(bake._uv_to_pixels(uv, 256)).astype(int), 0, 255)
     colours = texture[px[:, 1], px[:, 0]]
     # walls facing the viewer's side share the front's colour, the hidden half a darker shade
     assert np.median(np.linalg.norm(colours - orange * bake.BACK_SHADE, axis=1)) < 0.2

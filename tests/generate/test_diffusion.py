@@ -58,14 +58,14 @@ def test_ensembles_vary_less_across_seeds_than_single_samples(disc_cutout) -> No
 
 
 def test_correction_blur_removes_bumps_but_keeps_a_tilt() -> None:
-    from lift3d.generate.diffusion.model import make_condition
+    from lift3d.generate.diffusion.model import PRIOR, make_condition
     from lift3d.generate.diffusion.pipeline import smooth_correction
 
     size = 64
     rows, cols = np.mgrid[0:size, 0:size]
     coverage = (((rows - 32) ** 2 + (cols - 32) ** 2) < 24**2).astype(np.float32)
     condition = make_condition(np.ones((size, size, 3), np.float32), coverage)
-    prior = condition[4:6]
+    prior = condition[PRIOR]
     tilt = 0.005 * (cols - 32) * coverage  # a smooth change: the object leans back
     bumps = np.random.default_rng(0).normal(0.0, 0.05, (2, size, size)) * coverage
     maps = prior + tilt + bumps
