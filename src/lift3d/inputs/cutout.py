@@ -68,8 +68,8 @@ def make_cutout(
     coverage = _coverage(picture, mask)[top:bottom, left:right]
     rgb = picture.rgb[top:bottom, left:right] * coverage[..., None] + (1.0 - coverage[..., None])
     centre = (centre_x - left, centre_y - top)
-    cutout_rgb = _place(rgb.astype(np.float32), centre, scale, size, border=1.0)
-    placed_mask = _place(mask[top:bottom, left:right].astype(np.float32), centre, scale, size, border=0.0)
+    cutout_rgb = place_on_square(rgb, centre, scale, size, border=1.0)
+    placed_mask = place_on_square(mask[top:bottom, left:right], centre, scale, size, border=0.0)
     cutout_mask = placed_mask >= 0.5
     if not cutout_mask.any():
         # A sliver thinner than a cutout pixel still marks where the object is, but only
@@ -106,21 +106,28 @@ def _coverage(picture: Picture, mask: np.ndarray) -> np.ndarray:
     return mask.astype(np.float32)
 
 
-def _place(
-    image: np.ndarray, centre: tuple[float, float], scale: float, size: int, border: float
+def place_on_square(
+    image: np.ndarray,
+    centre: tuple[float, float],
+    scale: float | tuple[float, float],
+    size: int,
+    border: float,
 ) -> np.ndarray:
     """Resample so `centre` (pixel-edge coordinates) lands mid-square, scaled by `scale`.
 
-    Shrinking first averages whole areas (no aliasing); the exact sub-pixel placement
+    `scale` is output pixels per input pixel, one number or (x, y). Shrinking first
+    averages whole areas (no aliasing, thin lines survive); the exact sub-pixel placement
     is then a near-unit affine warp.
     """
+    scales = (float(scale), float(scale)) if isinstance(scale, int | float) else scale
+    image = np.ascontiguousarray(image, dtype=np.float32)
     step_x = step_y = 1.0
-    if scale < 1:
+    if min(scales) < 1:
         # A side shrinking below half a pixel would be rounded up to one, and the warp
         # would then skip it; padding keeps every side at least a pixel after shrinking.
-        least = math.ceil(1 / scale)
         height, width = image.shape[:2]
-        pad_y, pad_x = max(0, least - height), max(0, least - width)
+        pad_x = max(0, math.ceil(1 / scales[0]) - width)
+        pad_y = max(0, math.ceil(1 / scales[1]) - height)
         if pad_x or pad_y:
             top, left = pad_y // 2, pad_x // 2
             image = cv2.copyMakeBorder(
@@ -128,10 +135,10 @@ def _place(
             )
             centre = (centre[0] + left, centre[1] + top)
             height, width = image.shape[:2]
-        shrunk = (max(1, round(width * scale)), max(1, round(height * scale)))
+        shrunk = (max(1, round(width * min(scales[0], 1.0))), max(1, round(height * min(scales[1], 1.0))))
         image = cv2.resize(image, shrunk, interpolation=cv2.INTER_AREA)
         step_x, step_y = shrunk[0] / width, shrunk[1] / height
-    scale_x, scale_y = scale / step_x, scale / step_y
+    scale_x, scale_y = scales[0] / step_x, scales[1] / step_y
     # cv2 maps pixel centres: out = a * in + b, with edges at centre - 0.5.
     offset_x = scale_x * (0.5 - centre[0] * step_x) + size / 2 - 0.5
     offset_y = scale_y * (0.5 - centre[1] * step_y) + size / 2 - 0.5

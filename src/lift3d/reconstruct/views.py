@@ -25,6 +25,7 @@ from skimage import measure
 
 from lift3d.data.render import view_rotation
 from lift3d.errors import InputError, OptionError
+from lift3d.inputs.cutout import place_on_square
 from lift3d.reconstruct.surface import outline_distance
 from lift3d.types import OBJECT_FILL, Picture
 
@@ -167,36 +168,11 @@ def warp_to_view_square(
 ) -> np.ndarray:
     """Resample a picture so picture point `centre_px` (pixel-edge coordinates) lands at view (0, 0).
 
-    A picture point (col, row) goes to view x = (col - cx) * ux, y = (cy - row) * uy. Big
-    shrinks are first done by area averaging, so thin lines do not alias away.
+    A picture point (col, row) goes to view x = (col - cx) * ux, y = (cy - row) * uy; the
+    view square spans [-1, 1], so a view unit is size_px / 2 output pixels.
     """
-    image = np.ascontiguousarray(image, dtype=np.float32)
-    scale_x = units_per_px[0] * size_px / 2  # output pixels per input pixel
-    scale_y = units_per_px[1] * size_px / 2
-    step_x = step_y = 1.0
-    shrink = min(scale_x, scale_y)
-    if shrink < 0.5:
-        height, width = image.shape[:2]
-        small = (max(1, round(width * shrink * 2)), max(1, round(height * shrink * 2)))
-        image = cv2.resize(image, small, interpolation=cv2.INTER_AREA)
-        step_x, step_y = small[0] / width, small[1] / height
-    sx, sy = scale_x / step_x, scale_y / step_y
-    # cv2 maps pixel centres; the input's edge coordinate e is centre e - 0.5.
-    matrix = np.array(
-        [
-            [sx, 0.0, sx * (0.5 - centre_px[0] * step_x) + size_px / 2 - 0.5],
-            [0.0, sy, sy * (0.5 - centre_px[1] * step_y) + size_px / 2 - 0.5],
-        ]
-    )
-    channels = 1 if image.ndim == 2 else image.shape[2]
-    return cv2.warpAffine(
-        image,
-        matrix,
-        (size_px, size_px),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=(border,) * channels,
-    )
+    scale = (units_per_px[0] * size_px / 2, units_per_px[1] * size_px / 2)
+    return place_on_square(image, centre_px, scale, size_px, border)
 
 
 def make_view_picture(
