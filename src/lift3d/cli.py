@@ -346,6 +346,13 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         help="share of each batch at the noisiest tenth of timesteps, the regime of one-step "
         "sampling [default: 0.75]",
     )
+    parser.add_argument(
+        "--drawn-share",
+        type=float,
+        default=0.0,
+        help="share of pictures redrawn with flat fills, few tones, outlines and marks, so "
+        "hand-drawn pictures are not read as relief [default: 0]",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
     parser.add_argument(
@@ -369,6 +376,7 @@ def run_train(args: argparse.Namespace) -> int:
         block_channels=tuple(int(width) for width in args.channels.split(",")),
         seed=args.seed,
         high_noise_share=args.high_noise_share,
+        drawn_share=args.drawn_share,
         bf16=not args.no_bf16,
         threads=args.threads,
     )

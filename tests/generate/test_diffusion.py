@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from lift3d.data.synth import synthesize
-from lift3d.generate.diffusion.model import build_unet
+from lift3d.generate.diffusion.model import COVERAGE, build_unet
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
-from lift3d.generate.diffusion.train import TrainOptions, shrink_sample_arrays, train
+from lift3d.generate.diffusion.train import TrainOptions, drawn_look, shrink_sample_arrays, train
 from lift3d.reconstruct import maps_to_mesh
 
 
@@ -126,6 +126,35 @@ def test_shrinking_keeps_maps_on_the_object_only() -> None:
     assert condition.shape == (1, 6, 2, 2)
     assert condition[0, 3, 0, 0] == pytest.approx(2 * 0.75 - 1, abs=1e-2)  # coverage 3/4
     assert condition[0, 0, 1, 1] == pytest.approx(1.0, abs=1e-3)  # background is white
+
+
+def shaded_ball_conditions(count: int = 32, size: int = 32) -> torch.Tensor:
+    """Rendered-looking conditions: a lit ball on white, coverage channel set."""
+    rows, cols = np.mgrid[0:size, 0:size] / size - 0.5
+    inside = (rows**2 + cols**2 < 0.16).astype(np.float32)
+    light = np.clip(0.9 - 1.5 * np.hypot(rows + 0.15, cols + 0.15), 0.2, 1.0)
+    picture = np.where(inside[..., None], light[..., None] * np.array([0.8, 0.3, 0.2]), 1.0)
+    condition = np.concatenate(
+        [picture.transpose(2, 0, 1) * 2 - 1, inside[None] * 2 - 1, np.zeros((2, size, size))]
+    )
+    return torch.from_numpy(np.repeat(condition[None], count, axis=0)).float()
+
+
+def test_drawn_look_flattens_shading_and_keeps_the_rest() -> None:
+    condition = shaded_ball_conditions()
+    assert torch.equal(drawn_look(condition, torch.Generator().manual_seed(0), 0.0), condition)
+    drawn = drawn_look(condition, torch.Generator().manual_seed(0), 1.0)
+    inside = condition[0, COVERAGE] > 0
+    # coverage and prior are the training target's frame: untouched; the paper stays white
+    assert torch.equal(drawn[:, COVERAGE:], condition[:, COVERAGE:])
+    assert torch.equal(drawn[:, :COVERAGE][:, :, ~inside], condition[:, :COVERAGE][:, :, ~inside])
+
+    # far fewer distinct tones inside than the smooth shading had, for most pictures
+    def tones(picture: torch.Tensor) -> int:
+        return len(torch.unique(picture[:, inside].round(decimals=2), dim=1).T)
+
+    assert tones(condition[0]) > 100
+    assert np.median([tones(picture) for picture in drawn]) < 20
 
 
 @pytest.mark.slow

@@ -42,6 +42,8 @@ class TrainOptions:
     # Share of each batch drawn from the noisiest tenth of timesteps, where the model must
     # infer the maps from the picture alone: the regime of one-step and early DDIM steps.
     high_noise_share: float = 0.75
+    # Share of pictures redrawn with flat fills, few tones, outlines and marks (drawn_look).
+    drawn_share: float = 0.0
     checkpoint_every: int = 500
     eval_every: int = 1000
     seed: int = 0
@@ -124,6 +126,64 @@ def augment(condition: torch.Tensor, maps: torch.Tensor, generator: torch.Genera
     recoloured = recoloured + 0.03 * torch.randn(recoloured.shape, generator=generator)
     rgb = recoloured * inside + rgb * (1.0 - inside)
     return torch.cat([rgb, rest], dim=1), maps
+
+
+def _ring(hard: torch.Tensor) -> torch.Tensor:
+    """The outermost pixel ring of a (B,1,s,s) 0/1 mask: where a drawn outline sits."""
+    eroded = 1.0 - torch.nn.functional.max_pool2d(1.0 - hard, 3, stride=1, padding=1)
+    return hard - eroded
+
+
+def _stroke(batch: int, size: int, generator: torch.Generator) -> torch.Tensor:
+    """One short straight stroke per picture, (B,1,s,s) in {0,1}: a highlight, seam or decal line."""
+    rows, cols = torch.meshgrid(torch.arange(size).float(), torch.arange(size).float(), indexing="ij")
+    centre = torch.rand(batch, 2, 1, 1, generator=generator) * size * 0.6 + size * 0.2
+    angle = torch.rand(batch, 1, 1, generator=generator) * math.pi
+    half_length = (0.1 + 0.25 * torch.rand(batch, 1, 1, generator=generator)) * size
+    across = (cols - centre[:, 0]) * torch.sin(angle) - (rows - centre[:, 1]) * torch.cos(angle)
+    along = (cols - centre[:, 0]) * torch.cos(angle) + (rows - centre[:, 1]) * torch.sin(angle)
+    return ((across.abs() < 0.75) & (along.abs() < half_length)).float()[:, None]
+
+
+def drawn_look(condition: torch.Tensor, generator: torch.Generator, share: float) -> torch.Tensor:
+    """Redraw a share of the pictures the way people draw, not the way the renderer shades.
+
+    Hand-made pictures (docs/handmade/) have flat fills, a few posterised tones, dark
+    outlines, highlight stripes and soft edges; the renders have none, and the model read
+    such marks as relief. The maps stay the same, so the model learns that a flat fill
+    means "no shading information", not "a flat shape". The condition is (B,6,s,s).
+    """
+    if share <= 0:
+        return condition
+    batch, size = condition.shape[0], condition.shape[-1]
+    chosen = (torch.rand(batch, generator=generator) < share)[:, None, None, None]
+    rgb = (condition[:, :COVERAGE] + 1.0) / 2.0
+    inside = (condition[:, COVERAGE : COVERAGE + 1] + 1.0) / 2.0
+    hard = (inside > 0.5).float()
+    area = hard.sum(dim=(2, 3), keepdim=True).clamp(min=1.0)
+    mean = (rgb * hard).sum(dim=(2, 3), keepdim=True) / area
+    light = rgb.mean(dim=1, keepdim=True)
+    low = torch.where(hard > 0, light, torch.ones_like(light)).amin(dim=(2, 3), keepdim=True)
+    high = torch.where(hard > 0, light, torch.zeros_like(light)).amax(dim=(2, 3), keepdim=True)
+    relative = ((light - low) / (high - low).clamp(min=1e-3)).clamp(0.0, 1.0)
+    tones = torch.randint(2, 4, (batch, 1, 1, 1), generator=generator).float()
+    posterised = torch.floor(relative * tones).clamp(max=tones - 1) / (tones - 1)
+    mode = torch.randint(0, 3, (batch, 1, 1, 1), generator=generator)
+    shade = torch.where(mode == 0, torch.ones_like(posterised), 0.75 + 0.45 * (posterised - 0.5))
+    drawn = torch.where(mode == 2, rgb, (mean * shade).clamp(0.0, 1.0))
+    blurred = torch.nn.functional.avg_pool2d(drawn, 3, stride=1, padding=1, count_include_pad=False)
+    soft = torch.rand(batch, 1, 1, 1, generator=generator) < 0.3
+    drawn = torch.where(soft, blurred, drawn)
+    stripe = _stroke(batch, size, generator) * hard
+    tint = torch.where(torch.rand(batch, 1, 1, 1, generator=generator) < 0.5, 1.0, 0.15)
+    marked = torch.rand(batch, 1, 1, 1, generator=generator) < 0.4
+    drawn = torch.where(marked & (stripe > 0), drawn * 0.4 + tint * 0.6, drawn)
+    ink = torch.rand(batch, 1, 1, 1, generator=generator) * 0.25
+    outlined = torch.rand(batch, 1, 1, 1, generator=generator) < 0.5
+    drawn = torch.where(outlined & (_ring(hard) > 0), ink.expand_as(drawn), drawn)
+    drawn = drawn * inside + (1.0 - inside)  # back on white, as the cutout stage composites
+    rgb = torch.where(chosen, drawn, rgb)
+    return torch.cat([rgb * 2.0 - 1.0, condition[:, COVERAGE:]], dim=1)
 
 
 def diffusion_loss(
@@ -257,7 +317,8 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
     unet.train()
     for step in range(start, options.steps):
         index = torch.randint(0, len(condition_all), (options.batch_size,), generator=generator)
-        condition, maps = augment(condition_all[index].float(), maps_all[index].float(), generator)
+        condition = drawn_look(condition_all[index].float(), generator, options.drawn_share)
+        condition, maps = augment(condition, maps_all[index].float(), generator)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(options, step)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.bf16):
