@@ -107,3 +107,19 @@ def test_sheets_touching_along_an_edge_stay_apart_in_a_float32_file() -> None:
     assert is_watertight(stored)
     gaps = np.linalg.norm(vertices[:, None] - vertices[None], axis=2)[np.triu_indices(len(vertices), 1)]
     assert gaps.min() > 1e-7
+
+
+def test_manifold_fallback_keeps_solids_that_touch_along_an_edge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """manifold3d keeps touching sheets as distinct coincident vertices; merging them would pinch."""
+
+    def broken(points: np.ndarray, triangles: np.ndarray, **_: object) -> tuple[np.ndarray, np.ndarray]:
+        return points, triangles[: len(triangles) // 3]
+
+    monkeypatch.setattr(decimate.fast_simplification, "simplify", broken)
+    box = trimesh.creation.box().subdivide().subdivide().subdivide()
+    neighbour = box.copy()
+    neighbour.apply_translation([1.0, 1.0, 0.0])  # shares one edge's position with `box`
+    result = decimate_mesh(trimesh.util.concatenate([box, neighbour]), 300)
+    assert len(result.faces) <= 300
+    _assert_closed(result)
+    assert is_watertight(trimesh.Trimesh(np.asarray(result.vertices, np.float32), result.faces))

@@ -45,18 +45,22 @@ def decimate_mesh(mesh: trimesh.Trimesh, max_faces: int) -> trimesh.Trimesh:
     return trimesh.Trimesh(*closed, process=False)
 
 
-def close_or_none(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def close_or_none(
+    vertices: np.ndarray, faces: np.ndarray, merge: bool = True
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Repair what decimation typically breaks, or return None if the mesh is not closed.
 
-    Coincident vertices are merged first, so a membrane folded onto distinct but
+    Coincident vertices are merged first (`merge`), so a membrane folded onto distinct but
     coincident vertices is seen as the duplicate pair it is; opposite duplicate faces
     cancel; a vertex where two surface sheets touch is split into one vertex per
     sheet, and the copies are then pulled a hair apart so they stay distinct in a
-    float32 file. Unreferenced vertices are dropped on the way.
+    float32 file. Unreferenced vertices are dropped on the way. A mesh that is manifold
+    by construction (manifold3d's) skips the merge: there, coincident vertices are two
+    sheets touching, and merging them would pinch the edges between.
     """
-    vertices, faces = merge_close_vertices(
-        np.asarray(vertices, dtype=np.float64), np.asarray(faces, dtype=np.int64), 1e-9
-    )
+    vertices, faces = np.asarray(vertices, dtype=np.float64), np.asarray(faces, dtype=np.int64)
+    if merge:
+        vertices, faces = merge_close_vertices(vertices, faces, 1e-9)
     faces = drop_degenerate_faces(faces)
     twins = halfedge_twins(faces)
     if twins is None:
@@ -102,7 +106,10 @@ def _manifold_simplify(
         if simple.num_tri() <= max_faces:
             high = middle
             mesh = simple.to_mesh()
-            best = close_or_none(np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts))
+            closed = close_or_none(
+                np.asarray(mesh.vert_properties)[:, :3], np.asarray(mesh.tri_verts), merge=False
+            )
+            best = closed if closed is not None else best
         else:
             low = middle
     return best
