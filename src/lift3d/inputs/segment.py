@@ -23,9 +23,6 @@ SEGMENT_SIDE_PX = 512
 SHADOW_DEPTH = 0.35
 # Colour distance (RGB units in [0, 1]) that always separates object from backdrop.
 MIN_THRESHOLD = 0.08
-# A darker-than-backdrop region counts as object, not shadow, when this share of the
-# backdrop just beyond its edge is already clean (a sharp edge; shadows fade out).
-SHARP_EDGE_SHARE = 0.7
 # Components smaller than this fraction of the largest are dropped as specks.
 MIN_COMPONENT_FRACTION = 0.05
 
@@ -98,9 +95,9 @@ def _segment_colours(picture: Picture, max_hole_fraction: float) -> np.ndarray:
         distance = darkening
         candidate = _clean(distance > threshold, max_hole_fraction)
     else:
-        sharp = _sharp_edged_darkening(darkening, threshold, candidate)
-        distance = np.where(sharp, darkening, distance)
-        candidate = _clean(candidate | sharp, max_hole_fraction)
+        enclosed = _enclosed_darkening(darkening, threshold, candidate)
+        distance = np.where(enclosed, darkening, distance)
+        candidate = _clean(candidate | enclosed, max_hole_fraction)
     if not candidate.any():
         return np.zeros((height, width), dtype=bool)
     mask = _clean(_refine_with_grabcut(small, distance, threshold, candidate), max_hole_fraction)
@@ -172,31 +169,24 @@ def _backdrop_distance(image: np.ndarray, backdrop: np.ndarray, shadow_depth: fl
     return np.sqrt(hue_change**2 + darker**2 + brighter**2)
 
 
-def _sharp_edged_darkening(darkening: np.ndarray, threshold: float, candidate: np.ndarray) -> np.ndarray:
-    """Parts forgiven as shadow that end in a sharp edge: a grey object's lit side, not a shadow.
+def _enclosed_darkening(darkening: np.ndarray, threshold: float, candidate: np.ndarray) -> np.ndarray:
+    """Parts forgiven as shadow that the object encloses: a grey object's lit middle, not a shadow.
 
-    A cast shadow fades out over many pixels; the lit band of a grey can on white stops
-    within a pixel or two. Each darker-than-backdrop region next to the object is kept
-    when, a few pixels beyond its edge, the backdrop is already back to (near) clean.
+    A shadow lies on the backdrop beside the object; a region no darker than a shadow
+    with object all around it (the highlight of a grey ball on white) is object. A hole
+    that shows any clean backdrop is left alone, shadowed or not.
     """
     extra = (darkening > threshold) & ~candidate
     labels, count = ndimage.label(extra, structure=np.ones((3, 3)))
     if count == 0:
         return extra
     found = (candidate | extra).astype(np.uint8)
-    ring = (cv2.dilate(found, np.ones((7, 7), np.uint8)) > 0) & ~(
-        cv2.dilate(found, np.ones((3, 3), np.uint8)) > 0
-    )
-    owner = ndimage.grey_dilation(labels, size=7)[ring]
-    clean = np.bincount(owner, weights=darkening[ring] < 0.5 * threshold, minlength=count + 1)
-    beyond = np.bincount(owner, minlength=count + 1)
-    # No backdrop beyond it at all: enclosed by the object, which casts no shadow on itself here.
-    sharp = (clean >= SHARP_EDGE_SHARE * beyond) | (beyond == 0)
-    touching = np.zeros(count + 1, dtype=bool)
-    touching[np.unique(labels[cv2.dilate(candidate.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0])] = True
-    keep = sharp & touching
-    keep[0] = False
-    return keep[labels]
+    beyond = cv2.dilate(found, np.ones((7, 7), np.uint8)) > 0
+    beyond &= ~(cv2.dilate(found, np.ones((3, 3), np.uint8)) > 0)
+    touching_backdrop = np.bincount(ndimage.grey_dilation(labels, size=7)[beyond], minlength=count + 1) > 0
+    enclosed = ~touching_backdrop
+    enclosed[0] = False
+    return enclosed[labels]
 
 
 def _refine_with_grabcut(
