@@ -97,12 +97,21 @@ def lathe_truth(name: str) -> trimesh.Trimesh:
     return lathe
 
 
+def cube_rotation() -> np.ndarray:
+    """The drawn cube's turn: yaw about y, then the top tipped toward the viewer."""
+    yaw, pitch = CUBE_TURN
+    return (
+        trimesh.transformations.rotation_matrix(pitch, [1, 0, 0])
+        @ trimesh.transformations.rotation_matrix(yaw, [0, 1, 0])
+    )[:3, :3]
+
+
 def cube_truth() -> trimesh.Trimesh:
     """The cube the 3/4 drawing shows, turned as drawn (x right, y up, z toward the viewer)."""
     cube = trimesh.creation.box((1.0, 1.0, 1.0))
-    yaw, pitch = CUBE_TURN
-    cube.apply_transform(trimesh.transformations.rotation_matrix(yaw, [0, 1, 0]))
-    cube.apply_transform(trimesh.transformations.rotation_matrix(pitch, [1, 0, 0]))
+    turn = np.eye(4)
+    turn[:3, :3] = cube_rotation()
+    cube.apply_transform(turn)
     return cube
 
 
@@ -176,12 +185,7 @@ def ball(size: int = 320) -> Image.Image:
 
 def cube(size: int = 320) -> Image.Image:
     """A crate in 3/4 view: its three visible faces in flat tones with dark edges (orthographic)."""
-    turn = cube_truth().vertices.mean(axis=0)  # the box is centred; only its turn matters
-    yaw, pitch = CUBE_TURN
-    rotation = (
-        trimesh.transformations.rotation_matrix(pitch, [1, 0, 0])
-        @ trimesh.transformations.rotation_matrix(yaw, [0, 1, 0])
-    )[:3, :3]
+    rotation = cube_rotation()
     picture = Image.new("RGB", (size, size), "white")
     pen = ImageDraw.Draw(picture)
     tones = [(150, 100, 60), (200, 150, 95), (175, 125, 75)]
@@ -196,7 +200,7 @@ def cube(size: int = 320) -> Image.Image:
             for first, second in square:
                 corner = np.zeros(3)
                 corner[axis], corner[others[0]], corner[others[1]] = side, first, second
-                x, y, _ = rotation @ corner + turn
+                x, y, _ = rotation @ corner
                 quad.append((AXIS_X + 130.0 * x, 170.0 - 130.0 * y))
             pen.polygon(quad, fill=tones[axis], outline=(40, 25, 10), width=4)
     return picture
