@@ -115,9 +115,8 @@ def cube_truth() -> trimesh.Trimesh:
     return cube
 
 
-def outline_polygon(name: str) -> list[tuple[float, float]]:
-    """The lathe's silhouette as an image polygon."""
-    profile = PROFILES[name]
+def outline_polygon(profile: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A lathe profile's silhouette as an image polygon (right side up, left side down)."""
     right = [(AXIS_X + r, row) for r, row in profile]
     left = [(AXIS_X - r, row) for r, row in reversed(profile)]
     return right + left
@@ -125,7 +124,7 @@ def outline_polygon(name: str) -> list[tuple[float, float]]:
 
 def lathe_mask(name: str, size: int = 320) -> np.ndarray:
     mask = Image.new("L", (size, size), 0)
-    ImageDraw.Draw(mask).polygon(outline_polygon(name), fill=255)
+    ImageDraw.Draw(mask).polygon(outline_polygon(PROFILES[name]), fill=255)
     return np.asarray(mask) > 127
 
 
@@ -136,10 +135,7 @@ def bottle(size: int = 320) -> Image.Image:
     backdrop = np.stack([200 + grain * 0.2, 170 + grain * 0.2, 130 + grain * 0.2], axis=2)
     picture = Image.fromarray(np.clip(backdrop, 0, 255).astype(np.uint8))
     pen = ImageDraw.Draw(picture)
-    profile = PROFILES["bottle"]
-    right = [(AXIS_X + r, row) for r, row in profile[1:5]]
-    left = [(AXIS_X - r, row) for r, row in reversed(profile[1:5])]
-    pen.polygon(right + left, fill=(40, 120, 60))
+    pen.polygon(outline_polygon(PROFILES["bottle"][1:5]), fill=(40, 120, 60))  # body; the cap is drawn below
     pen.rectangle((AXIS_X - 14, 40, AXIS_X + 14, 62), fill=(180, 150, 40))
     pen.line((135, 170, 135, 280), fill=(140, 200, 150), width=6)
     return picture.filter(ImageFilter.GaussianBlur(0.8))
@@ -149,7 +145,7 @@ def vase(size: int = 320) -> Image.Image:
     """A cartoon vase: one flat colour, a thick dark outline, on white."""
     picture = Image.new("RGB", (size, size), "white")
     ImageDraw.Draw(picture).polygon(
-        outline_polygon("vase"), fill=(70, 110, 200), outline=(20, 20, 40), width=5
+        outline_polygon(PROFILES["vase"]), fill=(70, 110, 200), outline=(20, 20, 40), width=5
     )
     return picture
 
@@ -169,7 +165,8 @@ def goblet(size: int = 320) -> Image.Image:
     """A pencil goblet: black outline and rim ellipse on off-white paper, no fill."""
     picture = Image.new("RGB", (size, size), (250, 248, 242))
     pen = ImageDraw.Draw(picture)
-    pen.line(outline_polygon("goblet") + outline_polygon("goblet")[:1], fill=(30, 30, 30), width=3)
+    outline = outline_polygon(PROFILES["goblet"])
+    pen.line(outline + outline[:1], fill=(30, 30, 30), width=3)
     pen.ellipse((AXIS_X - 66, 52, AXIS_X + 66, 68), outline=(30, 30, 30), width=2)
     return picture
 

@@ -78,11 +78,13 @@ def test_membrane_and_pinch_are_repaired() -> None:
     assert not is_closed_manifold(np.vstack([tetra_faces, on_top]))
 
 
-def test_falls_back_to_manifold_simplification(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(points: np.ndarray, triangles: np.ndarray, **_: object) -> tuple[np.ndarray, np.ndarray]:
-        return points, triangles[: len(triangles) // 3]  # an open mesh, as a bad collapse would leave
+def _open_simplify(points: np.ndarray, triangles: np.ndarray, **_: object) -> tuple[np.ndarray, np.ndarray]:
+    """Stands in for quadric decimation: an open mesh, as a bad collapse would leave."""
+    return points, triangles[: len(triangles) // 3]
 
-    monkeypatch.setattr(decimate.fast_simplification, "simplify", broken)
+
+def test_falls_back_to_manifold_simplification(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decimate.fast_simplification, "simplify", _open_simplify)
     result = decimate_mesh(trimesh.creation.icosphere(subdivisions=4), 600)
     assert len(result.faces) <= 600
     _assert_closed(result)
@@ -111,11 +113,7 @@ def test_sheets_touching_along_an_edge_stay_apart_in_a_float32_file() -> None:
 
 def test_manifold_fallback_keeps_solids_that_touch_along_an_edge(monkeypatch: pytest.MonkeyPatch) -> None:
     """manifold3d keeps touching sheets as distinct coincident vertices; merging them would pinch."""
-
-    def broken(points: np.ndarray, triangles: np.ndarray, **_: object) -> tuple[np.ndarray, np.ndarray]:
-        return points, triangles[: len(triangles) // 3]
-
-    monkeypatch.setattr(decimate.fast_simplification, "simplify", broken)
+    monkeypatch.setattr(decimate.fast_simplification, "simplify", _open_simplify)
     box = trimesh.creation.box().subdivide().subdivide().subdivide()
     neighbour = box.copy()
     neighbour.apply_translation([1.0, 1.0, 0.0])  # shares one edge's position with `box`
