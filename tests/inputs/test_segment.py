@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from input_pictures import disk_alpha, iou, synthetic_photo
