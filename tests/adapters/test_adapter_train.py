@@ -96,3 +96,36 @@ def test_interrupted_run_resumes_exactly(tiny_model_dir, sketch_pairs, tmp_path)
     resumed = train_adapter(tiny_model_dir, sketch_pairs, config, resumed_dir, progress=False)
     expected, found = load_file(whole.path), load_file(resumed.path)
     assert all(torch.allclose(expected[key], found[key], atol=1e-6) for key in expected)
+
+
+def test_the_adapter_kept_is_the_best_checkpoint_on_heldout_data(tiny_model_dir, sketch_pairs, tmp_path):
+    # A rate this high makes training wander: later checkpoints are not the best ones.
+    config = AdapterConfig(
+        steps=40, batch_size=4, learning_rate=0.5, warmup_steps=0, heldout_fraction=0.25, checkpoint_every=5
+    )
+    result = train_adapter(
+        tiny_model_dir, sketch_pairs, config, tmp_path / "wild", progress=False, mesh_samples=0
+    )
+    log = [json.loads(line) for line in (tmp_path / "wild" / "log.jsonl").read_text().splitlines()]
+    errors = {row["step"]: row["heldout_map_l1"] for row in log if "heldout_map_l1" in row}
+    assert sorted(errors) == list(range(5, 41, 5))
+    kept = result.metrics["kept_step"]
+    assert result.metrics["map_l1_adapted"] == pytest.approx(
+        min(errors.values()) if kept else result.metrics["map_l1_base"], abs=1e-4
+    )
+    assert result.metrics["map_l1_adapted"] <= result.metrics["map_l1_base"]
+    assert result.metrics["map_l1_adapted"] < errors[40]  # the last checkpoint was not kept
+
+
+def test_the_command_says_which_checkpoint_it_kept(tiny_model_dir, tmp_path, capsys):
+    from lift3d.cli import main
+
+    args = ["adapter", "train", "--synthetic", "8", "--style", "sketch", "--model", str(tiny_model_dir)]
+    args += ["--out", str(tmp_path / "run"), "--steps", "200", "--lr", "0.5", "--heldout", "0.25", "--quiet"]
+    assert main(args) == 0
+    said = capsys.readouterr().err
+    kept = json.loads((tmp_path / "run" / "adapter.json").read_text())["metrics"]["kept_step"]
+    if kept == 0:
+        assert "saved untrained" in said
+    else:
+        assert kept in (100, 200) and (kept == 200 or f"from step {kept}," in said)

@@ -123,6 +123,15 @@ def run_adapter_train(args: argparse.Namespace) -> int:
     print(result.path)
     if not args.quiet:
         print(json.dumps(result.metrics), file=sys.stderr)
+    kept = result.metrics.get("kept_step")
+    if kept == 0:
+        print(
+            "warning: no checkpoint beat the base on the held-out meshes, so the adapter is saved "
+            "untrained (it changes nothing); try more varied meshes or fewer steps",
+            file=sys.stderr,
+        )
+    elif kept is not None and kept < config.steps:
+        print(f"kept the adapter from step {kept}, the best on the held-out meshes", file=sys.stderr)
     return 0
 
 
