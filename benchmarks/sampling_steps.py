@@ -25,7 +25,7 @@ from lift3d.generate.diffusion.weights import load_shape_model
 from lift3d.inputs import CutoutOptions, make_cutout
 from lift3d.reconstruct import maps_to_mesh
 
-SETTINGS = [(1, 1), (1, 2), (1, 4), (4, 1), (10, 1), (25, 1), (10, 4)]  # (steps, ensemble)
+SETTINGS = [(1, 1), (1, 2), (1, 4), (1, 8), (4, 1), (10, 1), (25, 1), (10, 4)]  # (steps, ensemble)
 ROOT = Path(__file__).resolve().parents[1]
 
 

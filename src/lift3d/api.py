@@ -53,7 +53,7 @@ class ConvertOptions:
     seed: int = 0
     steps: int = 0  # diffusion sampling steps; 0 uses the model's default, 1 is deterministic
     variants: int = 1  # different plausible results from consecutive seeds
-    ensemble: int = 1  # samples averaged into one result, for accuracy
+    ensemble: int = 0  # samples averaged into one result; 0 uses the model's default (1 for variants)
     cutout_px: int = 256
     grid_px: int = 160
     # LoRA adapters as (shipped name or .safetensors path, weight); "a:0.5,b" is accepted too
@@ -73,8 +73,8 @@ class ConvertOptions:
                 raise OptionError(f"adapters need the diffusion generator, not {self.generator}")
         if self.variants < 1 or self.variants > 16:
             raise OptionError(f"variants must be between 1 and 16, got {self.variants}")
-        if self.ensemble < 1 or self.ensemble > 16:
-            raise OptionError(f"ensemble must be between 1 and 16, got {self.ensemble}")
+        if self.ensemble < 0 or self.ensemble > 16:
+            raise OptionError(f"ensemble must be between 0 and 16, got {self.ensemble}")
         if self.steps < 0 or self.steps > 1000:
             raise OptionError(f"steps must be between 0 and 1000, got {self.steps}")
         if self.height_m <= 0:
@@ -184,8 +184,10 @@ class Converter:
         assert self.model is not None
         from lift3d.generate.diffusion.pipeline import VARIANT_STEPS
 
-        steps = options.steps or (VARIANT_STEPS if options.variants > 1 else 0)
-        return self.model.predict(cutout, seed=seed, steps=steps, ensemble=options.ensemble)
+        several = options.variants > 1  # variants must differ: stochastic steps, no averaging
+        steps = options.steps or (VARIANT_STEPS if several else 0)
+        ensemble = options.ensemble or (1 if several else 0)
+        return self.model.predict(cutout, seed=seed, steps=steps, ensemble=ensemble)
 
     def mesh(self, maps: ShapeMaps, options: ConvertOptions) -> trimesh.Trimesh:
         return maps_to_mesh(maps, ReconstructOptions(grid_px=options.grid_px))

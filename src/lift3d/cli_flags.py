@@ -39,7 +39,10 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         help="N different results from N seeds, as NAME_0 ... NAME_{N-1} [default: 1]",
     )
     parser.add_argument(
-        "--ensemble", type=int, default=1, help="average K diffusion samples into one [default: 1]"
+        "--ensemble",
+        type=int,
+        default=0,
+        help="average K diffusion samples into one [default: 8, or 1 with --variants]",
     )
     parser.add_argument(
         "--adapter",

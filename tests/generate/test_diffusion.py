@@ -181,3 +181,20 @@ def test_training_lowers_the_loss_and_resumes(tmp_path) -> None:
     train(options, progress=False)
     assert len((tmp_path / "run" / "log.jsonl").read_text().splitlines()) == 60
     assert (model_dir / "unet" / "diffusion_pytorch_model.safetensors").read_bytes() == before
+
+
+def test_one_result_averages_the_default_ensemble_and_variants_do_not(tmp_path, disc_cutout) -> None:
+    from lift3d.api import Converter, ConvertOptions
+    from lift3d.generate.diffusion.pipeline import DEFAULT_ENSEMBLE, VARIANT_STEPS
+
+    tiny_model().save_pretrained(tmp_path / "tiny")
+    converter = Converter("diffusion", tmp_path / "tiny")
+    model = converter.model
+    single = converter.shape_maps(disc_cutout, ConvertOptions(), seed=2).front_z
+    averaged = model.predict(disc_cutout, seed=2, ensemble=DEFAULT_ENSEMBLE).front_z
+    alone = model.predict(disc_cutout, seed=2, ensemble=1).front_z
+    np.testing.assert_allclose(single, averaged, atol=1e-6)
+    assert DEFAULT_ENSEMBLE > 1 and np.abs(single - alone).max() > 1e-4
+    variant = converter.shape_maps(disc_cutout, ConvertOptions(variants=2), seed=2).front_z
+    expected = model.predict(disc_cutout, seed=2, steps=VARIANT_STEPS, ensemble=1).front_z
+    np.testing.assert_allclose(variant, expected, atol=1e-6)
