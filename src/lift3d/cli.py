@@ -353,6 +353,13 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         help="share of pictures redrawn with flat fills, few tones, outlines and marks, so "
         "hand-drawn pictures are not read as relief [default: 0]",
     )
+    parser.add_argument(
+        "--squeeze-share",
+        type=float,
+        default=0.0,
+        help="share of solids made narrower and proportionally thinner (x and z scaled alike), "
+        "so narrow upright things are not taken for flat ones seen edge-on [default: 0]",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
     parser.add_argument(
@@ -377,6 +384,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         high_noise_share=args.high_noise_share,
         drawn_share=args.drawn_share,
+        squeeze_share=args.squeeze_share,
         bf16=not args.no_bf16,
         threads=args.threads,
     )

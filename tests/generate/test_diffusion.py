@@ -198,3 +198,33 @@ def test_one_result_averages_the_default_ensemble_and_variants_do_not(tmp_path, 
     variant = converter.shape_maps(disc_cutout, ConvertOptions(variants=2), seed=2).front_z
     expected = model.predict(disc_cutout, seed=2, steps=VARIANT_STEPS, ensemble=1).front_z
     np.testing.assert_allclose(variant, expected, atol=1e-6)
+
+
+def test_squeeze_makes_a_narrower_solid_as_deep_as_it_is_wide() -> None:
+    from lift3d.generate.diffusion.model import PRIOR, make_condition
+    from lift3d.generate.diffusion.train import squeeze
+
+    size = 32
+    rows, cols = (np.mgrid[0:size, 0:size] + 0.5) / size * 2 - 1
+    radius = 0.8
+    height = np.sqrt(np.clip(radius**2 - rows**2 - cols**2, 0, None)).astype(np.float32)
+    coverage = (height > 0).astype(np.float32)
+    picture = np.where(coverage[..., None] > 0, np.array([0.8, 0.3, 0.2]), 1.0).astype(np.float32)
+    condition = torch.from_numpy(make_condition(picture, coverage))[None].repeat(8, 1, 1, 1)
+    maps = torch.from_numpy(np.stack([height, -height]))[None].repeat(8, 1, 1, 1)
+
+    same = squeeze(condition.clone(), maps.clone(), torch.Generator().manual_seed(0), 0.0)
+    assert torch.equal(same[0], condition) and torch.equal(same[1], maps)
+    squeezed, thinner = squeeze(condition.clone(), maps.clone(), torch.Generator().manual_seed(0), 1.0)
+    inside = squeezed[:, COVERAGE] > 0
+    widths = inside.any(dim=1).sum(dim=1).float()
+    heights = inside.any(dim=2).sum(dim=1).float()
+    original_height = (condition[0, COVERAGE] > 0).any(dim=1).sum()
+    assert (widths < 0.92 * heights).all() and (heights >= 0.95 * original_height).all()
+    pixel = 2.0 / size
+    depth_over_width = (thinner[:, 0] - thinner[:, 1]).flatten(1).amax(dim=1) / (widths * pixel)
+    assert torch.allclose(depth_over_width, torch.ones(8), atol=0.12)  # a ball stays as deep as wide
+    for index in range(8):  # the prior is the inflation of the new outline, as at inference
+        coverage_now = (squeezed[index, COVERAGE].numpy() > 0).astype(np.float32)
+        expected = make_condition(np.ones((size, size, 3), np.float32), coverage_now)[PRIOR]
+        np.testing.assert_allclose(squeezed[index, PRIOR].numpy(), expected, atol=1e-5)

@@ -20,8 +20,9 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from lift3d.errors import OptionError
-from lift3d.generate.diffusion.model import COVERAGE, build_unet, denoise, make_condition
+from lift3d.generate.diffusion.model import COVERAGE, PRIOR, build_unet, denoise, make_condition
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
+from lift3d.generate.inflate import inflated_height
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class TrainOptions:
     high_noise_share: float = 0.75
     # Share of pictures redrawn with flat fills, few tones, outlines and marks (drawn_look).
     drawn_share: float = 0.0
+    # Share of solids made narrower and proportionally thinner (squeeze).
+    squeeze_share: float = 0.0
     checkpoint_every: int = 500
     eval_every: int = 1000
     seed: int = 0
@@ -186,6 +189,39 @@ def drawn_look(condition: torch.Tensor, generator: torch.Generator, share: float
     return torch.cat([rgb * 2.0 - 1.0, condition[:, COVERAGE:]], dim=1)
 
 
+def squeeze(
+    condition: torch.Tensor, maps: torch.Tensor, generator: torch.Generator, share: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Make a share of the solids narrower and proportionally thinner: x and z scaled alike.
+
+    Narrow upright things (bottles, candles, poles) are what people draw side-on, yet under
+    1.1 % of the training silhouettes are less than 0.35 of their height wide, and those are
+    mostly flat things seen edge-on, so the model made a drawn bottle 1.4 times deeper than
+    wide. Scaling a solid by s in x and z (s in [0.35, 0.9], y kept) is again a valid solid;
+    its picture and coverage are resampled, its depths scaled by s and its inflation prior
+    recomputed. The shading of the squeezed picture is only approximately right.
+    """
+    if share <= 0:  # draw no random numbers, so runs without it are as before
+        return condition, maps
+    batch = condition.shape[0]
+    chosen = torch.rand(batch, generator=generator) < share
+    if not chosen.any():
+        return condition, maps
+    scale = torch.where(chosen, 0.35 + 0.55 * torch.rand(batch, generator=generator), torch.ones(batch))
+    theta = torch.zeros(batch, 2, 3)
+    theta[:, 0, 0], theta[:, 1, 1] = 1.0 / scale, 1.0
+    grid = torch.nn.functional.affine_grid(theta, list(condition.shape), align_corners=False)
+
+    def resample(values: torch.Tensor) -> torch.Tensor:  # the borders are background
+        return torch.nn.functional.grid_sample(values, grid, padding_mode="border", align_corners=False)
+
+    condition, maps = resample(condition), resample(maps) * scale[:, None, None, None]
+    for index in torch.nonzero(chosen).flatten().tolist():
+        height = torch.from_numpy(inflated_height(condition[index, COVERAGE].numpy() > 0.0))
+        condition[index, PRIOR] = torch.stack([height, -height])
+    return condition, maps
+
+
 def diffusion_loss(
     unet,
     condition: torch.Tensor,
@@ -318,7 +354,8 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
     for step in range(start, options.steps):
         index = torch.randint(0, len(condition_all), (options.batch_size,), generator=generator)
         condition = drawn_look(condition_all[index].float(), generator, options.drawn_share)
-        condition, maps = augment(condition, maps_all[index].float(), generator)
+        condition, maps = squeeze(condition, maps_all[index].float(), generator, options.squeeze_share)
+        condition, maps = augment(condition, maps, generator)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(options, step)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.bf16):
