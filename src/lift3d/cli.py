@@ -354,6 +354,11 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         "hand-drawn pictures are not read as relief [default: 0]",
     )
     parser.add_argument(
+        "--init-from",
+        default="",
+        help="start from this model folder's weights (e.g. the shipped model) with a fresh optimizer",
+    )
+    parser.add_argument(
         "--squeeze-share",
         type=float,
         default=0.0,
@@ -385,6 +390,7 @@ def run_train(args: argparse.Namespace) -> int:
         high_noise_share=args.high_noise_share,
         drawn_share=args.drawn_share,
         squeeze_share=args.squeeze_share,
+        init_from=args.init_from,
         bf16=not args.no_bf16,
         threads=args.threads,
     )

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from lift3d.data.synth import synthesize
+from lift3d.errors import OptionError
 from lift3d.generate.diffusion.model import COVERAGE, build_unet
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
 from lift3d.generate.diffusion.train import TrainOptions, drawn_look, shrink_sample_arrays, train
@@ -228,3 +229,21 @@ def test_squeeze_makes_a_narrower_solid_as_deep_as_it_is_wide() -> None:
         coverage_now = (squeezed[index, COVERAGE].numpy() > 0).astype(np.float32)
         expected = make_condition(np.ones((size, size, 3), np.float32), coverage_now)[PRIOR]
         np.testing.assert_allclose(squeezed[index, PRIOR].numpy(), expected, atol=1e-5)
+
+
+def test_training_can_start_from_a_saved_model(tmp_path) -> None:
+    data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
+    start = tiny_model(seed=5)
+    start.save_pretrained(tmp_path / "start")
+    common = dict(data=str(data), size_px=16, batch_size=4, steps=1, learning_rate=1e-12, bf16=False)
+    options = TrainOptions(
+        out=str(tmp_path / "run"), block_channels=(32, 64), init_from=str(tmp_path / "start"), **common
+    )
+    trained = ShapeDiffusion.from_pretrained(train(options, progress=False)).unet.state_dict()
+    for name, value in start.unet.state_dict().items():
+        torch.testing.assert_close(trained[name], value, atol=1e-6, rtol=0)
+    wrong = TrainOptions(
+        out=str(tmp_path / "other"), block_channels=(16, 32), init_from=str(tmp_path / "start"), **common
+    )
+    with pytest.raises(OptionError, match="other block channels"):
+        train(wrong, progress=False)

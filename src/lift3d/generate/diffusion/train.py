@@ -53,6 +53,9 @@ class TrainOptions:
     bf16: bool = True
     threads: int = 2
     limit_samples: int = 0  # use only the first N samples (0: all)
+    # Start from this model folder's weights (fresh optimizer and EMA), e.g. to continue the
+    # shipped model with a new data recipe when its training checkpoint is not at hand.
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
@@ -336,6 +339,11 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
     heldout = load_arrays(options.heldout, options.size_px, 128) if options.heldout else None
 
     unet = build_unet(options.size_px, options.block_channels)
+    if options.init_from:
+        start_from = ShapeDiffusion.from_pretrained(options.init_from).unet
+        if tuple(start_from.config.block_out_channels) != tuple(unet.config.block_out_channels):
+            raise OptionError(f"{options.init_from} has other block channels than --channels")
+        unet.load_state_dict(start_from.state_dict())
     schedule = noise_schedule()
     optimizer = torch.optim.AdamW(unet.parameters(), lr=options.learning_rate, weight_decay=1e-4)
     ema = EMAModel(unet.parameters(), decay=options.ema_decay)
