@@ -197,12 +197,13 @@ def squeeze(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Make a share of the solids narrower and proportionally thinner: x and z scaled alike.
 
-    Narrow upright things (bottles, candles, poles) are what people draw side-on, yet under
+    Narrow upright things (bottles, candles, poles) are what people draw side-on, yet only
     1.1 % of the training silhouettes are less than 0.35 of their height wide, and those are
     mostly flat things seen edge-on, so the model made a drawn bottle 1.4 times deeper than
     wide. Scaling a solid by s in x and z (s in [0.35, 0.9], y kept) is again a valid solid;
     its picture and coverage are resampled, its depths scaled by s and its inflation prior
-    recomputed. The shading of the squeezed picture is only approximately right.
+    recomputed. The shading of the squeezed picture is only approximately right. Measured
+    (model card, "Experiments"): a share of 0.3 fixes the bottle but thins rounder solids.
     """
     if share <= 0:  # draw no random numbers, so runs without it are as before
         return condition, maps
