@@ -120,11 +120,11 @@ def set_lora(model: ShapeDiffusion, lora: dict[str, torch.Tensor]) -> None:
     set_peft_model_state_dict(model.unet, lora, adapter_name=TRAINING_NAME)
 
 
-def heldout_map_l1(model: ShapeDiffusion, heldout: TrainingPairs) -> float:
-    """Map error of the adapter being trained on the held-out pairs (one deterministic step)."""
-    predicted = model.sample(heldout.condition.float(), DEFAULT_STEPS, torch.Generator().manual_seed(0))
-    model.unet.train()
-    return round(masked_l1(predicted, heldout.maps.float(), heldout.condition.float()), 5)
+def predict_heldout(model: ShapeDiffusion, heldout: TrainingPairs) -> tuple[torch.Tensor, float]:
+    """One deterministic step on the held-out pairs: the maps and their error against the truth."""
+    condition = heldout.condition.float()
+    predicted = model.sample(condition, DEFAULT_STEPS, torch.Generator().manual_seed(0))
+    return predicted, round(masked_l1(predicted, heldout.maps.float(), condition), 5)
 
 
 def keep_if_better(model: ShapeDiffusion, step: int, error: float, best: BestSoFar | None) -> BestSoFar:
@@ -158,12 +158,11 @@ def compare_on_heldout(
     from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
     from lift3d.types import ShapeMaps
 
-    condition, maps = heldout.condition.float(), heldout.maps.float()
+    condition = heldout.condition.float()
     results: dict = {"heldout_pairs": len(heldout)}
     for label, weight in (("base", 0.0), ("adapted", 1.0)):
         set_adapter_weights(model, {name: weight})
-        predicted = model.sample(condition, DEFAULT_STEPS, torch.Generator().manual_seed(0))
-        results[f"map_l1_{label}"] = round(masked_l1(predicted, maps, condition), 5)
+        predicted, results[f"map_l1_{label}"] = predict_heldout(model, heldout)
         scores = []
         for index in range(min(mesh_samples, len(heldout))):
             mask = condition[index, COVERAGE].numpy() > 0.0
@@ -228,9 +227,9 @@ def train_adapter(
         if (checkpoint / "progress.json").exists()
         else (0, None)
     )
-    model.unet.train()
     if heldout is not None and best is None:
-        best = keep_if_better(model, 0, heldout_map_l1(model, heldout), None)  # untrained: the base
+        best = keep_if_better(model, 0, predict_heldout(model, heldout)[1], None)  # untrained: the base
+    model.unet.train()
     started = time.perf_counter()
     with (
         (out / "log.jsonl").open("a") as log,
@@ -252,7 +251,8 @@ def train_adapter(
             log.write(json.dumps({"step": step + 1, "loss": round(loss.item(), 6)}) + "\n")
             if (step + 1) % config.checkpoint_every == 0 or step + 1 == config.steps:
                 if heldout is not None:
-                    error = heldout_map_l1(model, heldout)
+                    error = predict_heldout(model, heldout)[1]
+                    model.unet.train()  # sampling switched it to eval
                     best = keep_if_better(model, step + 1, error, best)
                     log.write(json.dumps({"step": step + 1, "heldout_map_l1": error}) + "\n")
                 save_checkpoint(checkpoint, step + 1, model, optimizer, generator, resolved, best)
