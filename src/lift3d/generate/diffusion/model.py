@@ -27,15 +27,20 @@ class ShapeUNet(UNet2DModel, PeftAdapterMixin):
     """UNet2DModel that also accepts LoRA adapters (add_adapter, set_adapters, fuse_lora)."""
 
 
+def inflation_prior(inside: np.ndarray) -> np.ndarray:
+    """The prior channels (2, s, s): front and back of the outline's inflation, symmetric."""
+    height = inflated_height(inside)
+    return np.stack([height, -height])
+
+
 def make_condition(picture: np.ndarray, coverage: np.ndarray) -> np.ndarray:
     """The condition (6, s, s) in [-1, 1] units from a picture on white (s, s, 3) and coverage (s, s).
 
     The prior is the inflation of the coverage's outline at the model's size, so training
     and inference compute it identically.
     """
-    height = inflated_height(coverage > 0.5)
     return np.concatenate(
-        [picture.transpose(2, 0, 1) * 2.0 - 1.0, coverage[None] * 2.0 - 1.0, height[None], -height[None]],
+        [picture.transpose(2, 0, 1) * 2.0 - 1.0, coverage[None] * 2.0 - 1.0, inflation_prior(coverage > 0.5)],
         axis=0,
     ).astype(np.float32)
 

@@ -20,9 +20,15 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from lift3d.errors import OptionError
-from lift3d.generate.diffusion.model import COVERAGE, PRIOR, build_unet, denoise, make_condition
+from lift3d.generate.diffusion.model import (
+    COVERAGE,
+    PRIOR,
+    build_unet,
+    denoise,
+    inflation_prior,
+    make_condition,
+)
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
-from lift3d.generate.inflate import inflated_height
 
 
 @dataclass(frozen=True)
@@ -221,8 +227,7 @@ def squeeze(
 
     condition, maps = resample(condition), resample(maps) * scale[:, None, None, None]
     for index in torch.nonzero(chosen).flatten().tolist():
-        height = torch.from_numpy(inflated_height(condition[index, COVERAGE].numpy() > 0.0))
-        condition[index, PRIOR] = torch.stack([height, -height])
+        condition[index, PRIOR] = torch.from_numpy(inflation_prior(condition[index, COVERAGE].numpy() > 0.0))
     return condition, maps
 
 
