@@ -209,7 +209,8 @@ def squeeze(
     wide. Scaling a solid by s in x and z (s in [0.35, 0.9], y kept) is again a valid solid;
     its picture and coverage are resampled, its depths scaled by s and its inflation prior
     recomputed. The shading of the squeezed picture is only approximately right. Measured
-    (model card, "Experiments"): a share of 0.3 fixes the bottle but thins rounder solids.
+    (model card, "How the squeeze share was chosen"): v4 uses 0.1, which makes the bottle
+    round; 0.3 also thinned rounder solids.
     """
     if share <= 0:  # draw no random numbers, so runs without it are as before
         return condition, maps
