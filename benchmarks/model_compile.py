@@ -48,6 +48,8 @@ def main() -> None:
     picture = read_picture(args.sample)
     cutout = converter.cutout(picture, ConvertOptions(generator="diffusion"), detect_kind(picture))
     model = converter.model
+    if model is None:
+        raise SystemExit("the diffusion model did not load")
     timed_predicts(model, cutout, 2)  # warm-up
     eager, eager_front = timed_predicts(model, cutout, args.repeats)
     eager_unet = model.unet
