@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -19,8 +19,8 @@ import trimesh
 import lift3d
 from lift3d.asset import AssetOptions, build_asset, render_preview
 from lift3d.errors import OptionError
-from lift3d.export import save_asset
-from lift3d.files import write_bytes_atomic
+from lift3d.export import output_files, save_asset
+from lift3d.files import refuse_to_replace, write_bytes_atomic
 from lift3d.generate import extrude_slab, inflate
 from lift3d.inputs import CutoutOptions, make_cutout, read_picture
 from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
@@ -259,8 +259,29 @@ def variant_paths(path: str | os.PathLike, count: int) -> list[Path]:
     return [target.with_name(f"{target.stem}_{index}{target.suffix}") for index in range(count)]
 
 
-def save(asset: Asset, path: str | os.PathLike) -> list[Path]:
-    """Write the asset (format by extension) and its provenance JSON beside it."""
+def saved_files(path: str | os.PathLike) -> list[Path]:
+    """Every file `save(asset, path)` writes: the format's files and the provenance JSON."""
+    return [*output_files(path), Path(path).with_suffix(".lift3d.json")]
+
+
+def provenance_inputs(provenance: dict) -> list[str]:
+    """The files a result was read from, as its provenance names them (one source or several)."""
+    named = []
+    for key in ("source", "frames"):
+        value = provenance.get(key)
+        named += (
+            [value] if isinstance(value, str) else [item for item in value or () if isinstance(item, str)]
+        )
+    return named
+
+
+def save(asset: Asset, path: str | os.PathLike, inputs: Sequence[str | os.PathLike] = ()) -> list[Path]:
+    """Write the asset (format by extension) and its provenance JSON beside it.
+
+    Refuses, before writing anything, to replace a file it was made from: `inputs` and
+    the sources its provenance names.
+    """
+    refuse_to_replace(saved_files(path), [*inputs, *provenance_inputs(asset.provenance)])
     written = save_asset(asset, path)
     record = Path(path).with_suffix(".lift3d.json")
     write_bytes_atomic(record, json.dumps(asset.provenance, indent=2, default=str).encode())

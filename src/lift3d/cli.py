@@ -78,7 +78,7 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        help="output file; .glb (default), .obj (+.mtl +.png), .ply, .stl or .usdz [default: INPUT.glb]",
+        help="output file; .glb (default), .obj (+.mtl +_basecolor.png), .ply, .stl or .usdz [default: INPUT.glb]",
     )
     add_conversion_flags(parser)
     parser.add_argument(
@@ -98,14 +98,22 @@ def run_convert(args: argparse.Namespace) -> int:
     args.input = args.input[0]
     from tqdm import tqdm
 
-    from lift3d.api import StageTimer, load_converter, save, save_preview, variant_paths
+    from lift3d.api import StageTimer, load_converter, save, save_preview, saved_files, variant_paths
     from lift3d.export import check_output_path
+    from lift3d.files import refuse_to_replace
 
     output = Path(args.output or Path(args.input).with_suffix(".glb").name)
     options = conversion_options(args)
     targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
     if args.preview:
         check_output_path(args.preview, suffixes=(".png",))
+    refuse_to_replace(
+        [
+            *(file for target in targets for file in saved_files(target)),
+            *([args.preview] if args.preview else []),
+        ],
+        [args.input, *(name for name, _ in options.adapters)],
+    )
     stages = ["read", "cutout"] + ["generate", "mesh", "asset"] * options.variants
     begun: list[str] = []
     with tqdm(total=len(stages), disable=args.quiet, unit="stage", leave=False) as bar:
@@ -157,6 +165,7 @@ def adapter_note(kind: str, options, provenance: dict) -> str:
 def run_convert_plan(args: argparse.Namespace) -> int:
     """A floor plan drawing to a glTF scene plus a JSON summary of rooms, doors and windows."""
     from lift3d.export import check_output_path
+    from lift3d.files import refuse_to_replace
     from lift3d.reconstruct.plan import PlanOptions, convert_plan_file, save_plan
 
     if len(args.input) != 1:
@@ -164,6 +173,7 @@ def run_convert_plan(args: argparse.Namespace) -> int:
     output = check_output_path(
         args.output or Path(args.input[0]).with_suffix(".glb").name, suffixes=(".glb",)
     )
+    refuse_to_replace([output, output.with_suffix(".lift3d.json")], args.input)
     options = PlanOptions(
         scale_m_per_px=args.scale,
         wall_length_m=args.wall_length,
@@ -192,8 +202,10 @@ def run_convert_kind(args: argparse.Namespace) -> int:
     from lift3d.api import save
     from lift3d.asset import AssetOptions
     from lift3d.export import check_output_path
+    from lift3d.files import refuse_to_replace
 
     output = check_output_path(args.output or Path(args.input[0]).with_suffix(".glb").name)
+    refuse_to_replace(kind_outputs(args, output), [*args.input, *([args.cameras] if args.cameras else [])])
     asset_options = AssetOptions(max_faces=args.faces, texture_px=args.texture_size, height_m=args.height)
     if args.kind == "frames":
         from lift3d.api import ConvertOptions
@@ -237,6 +249,22 @@ def run_convert_kind(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def kind_outputs(args: argparse.Namespace, output: Path) -> list[Path]:
+    """Every file a multi-picture conversion may write, so a clash with an input is refused before any work."""
+    from lift3d.api import saved_files
+
+    outputs = saved_files(output)
+    if args.kind == "frames":
+        from lift3d.asset.animation import FramesOptions, frame_paths
+        from lift3d.export import output_files
+
+        frames = frame_paths(output, FramesOptions.max_frames)  # as many as there may be frames
+        outputs += [file for frame in frames for file in output_files(frame)]
+    if args.preview:
+        outputs.append(Path(args.preview))
+    return outputs
 
 
 def add_data(commands: argparse._SubParsersAction) -> None:

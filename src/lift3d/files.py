@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from lift3d.errors import OutputError
@@ -86,3 +86,39 @@ def write_file_set(files: Mapping[Path, bytes]) -> list[Path]:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
     return placed
+
+
+def refuse_to_replace(outputs: Iterable[str | os.PathLike], inputs: Iterable[str | os.PathLike]) -> None:
+    """Raise OutputError before anything is written if an output would replace an input.
+
+    Files are compared by identity (device and inode), not by name, so a relative path,
+    a symlink, a hard link or another spelling on a case-insensitive disk are all caught.
+    An input folder (a folder of frames) stands for the files directly inside it.
+    """
+    read: dict[tuple[int, int], Path] = {}
+    for source in inputs:
+        path = Path(source)
+        members = [path, *_folder_files(path)] if path.is_dir() else [path]
+        for member in members:
+            identity = _identity(member)
+            if identity is not None:
+                read.setdefault(identity, member)
+    for output in outputs:
+        identity = _identity(Path(output))
+        if identity is not None and identity in read:
+            raise OutputError(f"refusing to write {output}: it would replace the input {read[identity]}")
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    try:
+        return [member for member in folder.iterdir() if member.is_file()]
+    except OSError:
+        return []
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except (OSError, ValueError):  # missing, unreadable, or a name the OS rejects
+        return None
+    return status.st_dev, status.st_ino

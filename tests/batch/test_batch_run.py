@@ -34,7 +34,7 @@ def test_obj_outputs_mirror_the_input_tree_with_provenance(folders: tuple[Path, 
     for line in manifest_lines(output_dir):
         stem = Path(line["input"]).with_suffix("").as_posix()
         assert sorted(line["outputs"]) == sorted(
-            f"{stem}{suffix}" for suffix in (".obj", ".mtl", ".png", ".lift3d.json")
+            f"{stem}{suffix}" for suffix in (".obj", ".mtl", "_basecolor.png", ".lift3d.json")
         )
         mesh = trimesh.load(output_dir / f"{stem}.obj", force="mesh")
         assert len(mesh.faces) == line["faces"]

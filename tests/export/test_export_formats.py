@@ -48,8 +48,8 @@ def test_path_without_extension_becomes_glb(tmp_path: Path, asset: Asset) -> Non
 
 def test_obj_round_trip_writes_mtl_and_texture(tmp_path: Path, asset: Asset) -> None:
     written = save_asset(asset, tmp_path / "thing.obj")
-    assert sorted(p.name for p in written) == ["thing.mtl", "thing.obj", "thing.png"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["thing.mtl", "thing.obj", "thing.png"]
+    assert sorted(p.name for p in written) == ["thing.mtl", "thing.obj", "thing_basecolor.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thing.mtl", "thing.obj", "thing_basecolor.png"]
     mesh = _only_mesh(trimesh.load(tmp_path / "thing.obj"))
     assert mesh.visual.uv is not None and len(mesh.faces) == len(asset.mesh.faces)
     image = getattr(mesh.visual.material, "image", None) or mesh.visual.material.baseColorTexture

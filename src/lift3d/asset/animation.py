@@ -22,8 +22,8 @@ import trimesh
 
 from lift3d import api  # as a module: api.py may re-export this one without an import cycle
 from lift3d.errors import InputError, OptionError, OutputError
-from lift3d.export import save_asset
-from lift3d.files import write_bytes_atomic
+from lift3d.export import output_files, save_asset
+from lift3d.files import refuse_to_replace, write_bytes_atomic
 from lift3d.inputs import find_object
 from lift3d.inputs.sheets import check_grid, read_frames
 from lift3d.reconstruct.views import mask_box
@@ -215,6 +215,13 @@ def save_frames(result: FramesResult, path: str | os.PathLike, frame_suffix: str
         target = target.with_suffix(".glb")
     if target.suffix.lower() != ".glb":
         raise OutputError(f"cannot write {target.name}: an animated sequence is written as .glb")
+    planned = [target, target.with_suffix(".lift3d.json")]
+    planned += [
+        file
+        for frame in frame_paths(target, len(result.frames), frame_suffix)
+        for file in output_files(frame)
+    ]
+    refuse_to_replace(planned, api.provenance_inputs(result.provenance))
     write_bytes_atomic(target, animated_glb_bytes(result.frames, result.frame_rate_fps))
     written = [target]
     for asset, frame_path in zip(

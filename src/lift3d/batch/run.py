@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lift3d.api import ConvertOptions
+from lift3d.api import ConvertOptions, saved_files, variant_paths
 from lift3d.batch.manifest import FAILED, OK, ItemRecord, Manifest, fsync_files
 from lift3d.batch.options import EXIT_SOME_FAILED, BatchOptions
 from lift3d.batch.plan import BatchItem, find_pictures
 from lift3d.batch.work import BatchJob, Outcome
 from lift3d.errors import InputError, OutputError
-from lift3d.files import write_file_set
+from lift3d.files import refuse_to_replace, write_file_set
 
 
 @dataclass
@@ -79,6 +79,13 @@ def run_batch(
     except OSError as error:
         raise OutputError(f"cannot create {output_dir}: {error.strerror}") from None
     with Manifest(output_dir) as manifest:
+        # An earlier run's outputs in the input folder (a texture .png) are results, not pictures.
+        produced = {
+            (output_dir / output).resolve()
+            for record in manifest.records.values()
+            for output in record.outputs
+        }
+        items = [item for item in items if (input_dir / item.input).resolve() not in produced]
         summary = BatchSummary(
             manifest=manifest.path,
             found=len(items),
@@ -95,6 +102,10 @@ def run_batch(
                 summary.failures.append(previous)
             else:
                 todo.append(item)
+        refuse_to_replace(
+            [file for item in todo for file in planned_outputs(item, job, output_dir)],
+            [input_dir / item.input for item in items],
+        )
         summary.to_convert = len(todo)
         if on_start:
             on_start(summary)
@@ -113,6 +124,12 @@ def run_batch(
                     on_item(record, summary)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def planned_outputs(item: BatchItem, job: BatchJob, output_dir: Path) -> list[Path]:
+    """Every file converting `item` writes (each variant's model, sidecars and provenance)."""
+    model = output_dir / f"{item.output_stem}.{job.format}"
+    return [file for target in variant_paths(model, job.options.variants) for file in saved_files(target)]
 
 
 def _outcomes(todo: list[BatchItem], job: BatchJob, batch: BatchOptions) -> Generator[Outcome, None, None]:

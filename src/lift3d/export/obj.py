@@ -1,4 +1,4 @@
-"""Wavefront OBJ with its .mtl and texture .png beside it, written as one set."""
+"""Wavefront OBJ with its .mtl and base-colour .png beside it, written as one set."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from lift3d.files import write_file_set
 from lift3d.types import Asset
 
 
+def obj_sidecars(path: Path) -> tuple[Path, Path]:
+    """The .mtl and texture written beside `path`: `vase.mtl` and `vase_basecolor.png`.
+
+    The texture is never `<stem>.png`: `lift3d convert vase.png -o vase.obj` would
+    otherwise replace the picture it was made from.
+    """
+    return path.with_suffix(".mtl"), path.with_name(f"{path.stem}_basecolor.png")
+
+
 def export_obj(asset: Asset, path: Path) -> list[Path]:
-    """Write `<stem>.obj`, `<stem>.mtl` and `<stem>.png`; all three appear or none.
+    """Write `<stem>.obj`, `<stem>.mtl` and `<stem>_basecolor.png`; all three appear or none.
 
     The .mtl is written here rather than by trimesh so the texture is named after the
     asset (two assets in one folder do not overwrite each other's texture), and it
@@ -21,8 +30,7 @@ def export_obj(asset: Asset, path: Path) -> list[Path]:
     """
     material = getattr(asset.mesh.visual, "material", None)
     material_name = getattr(material, "name", None) or "material0"
-    mtl_path = path.with_suffix(".mtl")
-    png_path = path.with_suffix(".png")
+    mtl_path, png_path = obj_sidecars(path)
     text = trimesh_export_obj(
         asset.mesh, include_normals=True, include_texture=True, write_texture=False, mtl_name=mtl_path.name
     )

@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from lift3d.errors import OutputError
 from lift3d.export.gltf import export_glb
-from lift3d.export.obj import export_obj
+from lift3d.export.obj import export_obj, obj_sidecars
 from lift3d.export.ply import export_ply
 from lift3d.export.stl import export_stl
 from lift3d.export.usdz import export_usdz  # imports pxr only when called
@@ -49,6 +49,16 @@ def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
             f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {supported}"
         )
     return exporter(asset, target)
+
+
+def output_files(path: str | os.PathLike) -> list[Path]:
+    """Every file `save_asset(asset, path)` writes, sidecars included: what to check before any work."""
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(DEFAULT_SUFFIX)
+    if target.suffix.lower() == ".obj":
+        return [target, *obj_sidecars(target)]
+    return [target]
 
 
 def check_output_path(path: str | os.PathLike, suffixes: Sequence[str] = tuple(EXPORTERS)) -> Path:

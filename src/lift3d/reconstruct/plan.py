@@ -17,7 +17,7 @@ import numpy as np
 
 import lift3d
 from lift3d.errors import InputError, OptionError, OutputError
-from lift3d.files import atomic_path, write_bytes_atomic
+from lift3d.files import atomic_path, refuse_to_replace, write_bytes_atomic
 from lift3d.inputs.read import read_picture
 from lift3d.reconstruct.plan_geometry import Heights, PlanModel, build_plan_scene, plan_frame
 from lift3d.reconstruct.plan_parse import PlanLayout, find_rooms, longest_wall_px, parse_plan
@@ -195,6 +195,7 @@ def save_plan(result: PlanResult, path: str | os.PathLike) -> list[Path]:
     target = Path(path)
     if target.suffix.lower() != ".glb":
         raise OutputError(f"floor plans are written as .glb scenes; cannot write {target}")
+    refuse_to_replace([target, target.with_suffix(".lift3d.json")], [result.layout.source])
     with atomic_path(target) as tmp:
         tmp.write_bytes(result.model.scene.export(file_type="glb"))
     summary_path = target.with_suffix(".lift3d.json")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lift3d.api import Converter, ConvertOptions, StageTimer, save, save_preview
 from lift3d.errors import Lift3DError
+from lift3d.export import output_files
 from lift3d.files import atomic_path
 from lift3d.inputs.read import read_picture_bytes
 from lift3d.serve.store import Job, JobStore
@@ -172,7 +173,7 @@ def write_results(assets: list[Asset], folder: Path, formats: list[str]) -> list
         stem = folder / f"{RESULT_STEM}_{index}"
         for extension in ("glb", "obj", "stl", "ply"):
             if extension in formats:
-                written.update(save(asset, stem.with_suffix(f".{extension}")))
+                written.update(save(asset, stem.with_suffix(f".{extension}"), inputs=[folder / UPLOAD_NAME]))
         if "obj" in formats:
             written.add(_zip_obj(stem))
     if "preview" in formats:
@@ -185,6 +186,6 @@ def _zip_obj(stem: Path) -> Path:
     """One download holding the .obj with the .mtl and texture it names."""
     target = stem.with_name(f"{stem.name}_obj.zip")
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for suffix in (".obj", ".mtl", ".png"):
-            archive.write(stem.with_suffix(suffix), stem.with_suffix(suffix).name)
+        for file in output_files(stem.with_suffix(".obj")):
+            archive.write(file, file.name)
     return target
