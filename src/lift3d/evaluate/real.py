@@ -78,8 +78,7 @@ PACKAGES: dict[str, RealPackage] = {
 
 _METAWORLD = "assets/objects/meshes/"
 _KITCHEN = "envs/assets/kitchen_franka/kitchen_assets/meshes/"
-_FETCH = "envs/assets/stls/fetch/"
-_HAND = "envs/assets/stls/hand/"
+_FRANKA = "envs/assets/kitchen_franka/franka_assets/meshes/visual/"
 _DOG = "suite/dog_assets/"
 _FLY = "locomotion/walkers/assets/fruitfly_v2/"
 _KINOVA = "third_party/kinova/meshes_decimated/"
@@ -117,20 +116,18 @@ CATALOGUE: tuple[RealObject, ...] = (
     RealObject("peg-ring", "tools", "metaworld", _METAWORLD + "assembly_peg/assembly_peg_ring.stl"),
     RealObject("kettle-handle", "tools", "gymnasium-robotics", _KITCHEN + "kettlehandle.stl"),
     # robot and machine parts
-    RealObject("fetch-head", "robot-parts", "gymnasium-robotics", _FETCH + "head_pan_link_collision.stl"),
-    RealObject("fetch-gripper", "robot-parts", "gymnasium-robotics", _FETCH + "gripper_link.stl"),
-    RealObject("fetch-base", "robot-parts", "gymnasium-robotics", _FETCH + "base_link_collision.stl"),
-    RealObject(
-        "fetch-shoulder", "robot-parts", "gymnasium-robotics", _FETCH + "shoulder_pan_link_collision.stl"
-    ),
-    RealObject("fetch-laser", "robot-parts", "gymnasium-robotics", _FETCH + "laser_link.stl"),
-    RealObject("hand-palm", "robot-parts", "gymnasium-robotics", _HAND + "palm.stl"),
-    RealObject("hand-knuckle", "robot-parts", "gymnasium-robotics", _HAND + "knuckle.stl"),
-    RealObject("hand-fingertip", "robot-parts", "gymnasium-robotics", _HAND + "F3.stl"),
-    RealObject("hand-wrist", "robot-parts", "gymnasium-robotics", _HAND + "wrist.stl"),
     RealObject("kinova-shoulder", "robot-parts", "dm-control", _KINOVA + "shoulder.stl"),
+    RealObject("kinova-arm", "robot-parts", "dm-control", _KINOVA + "arm.stl"),
+    RealObject("kinova-forearm", "robot-parts", "dm-control", _KINOVA + "forearm.stl"),
+    RealObject("kinova-wrist", "robot-parts", "dm-control", _KINOVA + "wrist.stl"),
     RealObject("kinova-hand", "robot-parts", "dm-control", _KINOVA + "hand_3finger.stl"),
+    RealObject("kinova-finger", "robot-parts", "dm-control", _KINOVA + "finger_proximal.stl"),
     RealObject("kinova-base", "robot-parts", "dm-control", _KINOVA + "base.stl"),
+    RealObject("franka-link1", "robot-parts", "gymnasium-robotics", _FRANKA + "link1.stl"),
+    RealObject("franka-link2", "robot-parts", "gymnasium-robotics", _FRANKA + "link2.stl"),
+    RealObject("franka-finger", "robot-parts", "gymnasium-robotics", _FRANKA + "finger.stl"),
+    RealObject("sawyer-link3", "robot-parts", "metaworld", _METAWORLD + "xyz_base/l3.stl"),
+    RealObject("sawyer-link6", "robot-parts", "metaworld", _METAWORLD + "xyz_base/l6.stl"),
     # animals and anatomy
     RealObject("dog", "animals", "dm-control", _DOG + "SKINbody.stl"),
     RealObject("dog-skull", "animals", "dm-control", _DOG + "BONEMergedSkull.stl"),
@@ -237,7 +234,8 @@ def close_mesh(mesh: trimesh.Trimesh) -> tuple[trimesh.Trimesh, str]:
         if not body.is_watertight:
             body = cap_holes(body)
             capped = True
-        body.fix_normals()
+        with np.errstate(divide="ignore", invalid="ignore"):  # trimesh's centroid of a flat sliver
+            body.fix_normals()
         try:
             solids.append(manifold_from_arrays(np.asarray(body.vertices), np.asarray(body.faces)))
         except ValueError as error:
