@@ -100,14 +100,15 @@ def parse_method(name: str) -> tuple[str, tuple[tuple[str, float], ...]]:
 
 
 def converter_method(
-    name: str, make_picture: Callable[[Sample], Picture]
+    name: str, make_picture: Callable[[Sample], Picture], model_dir: str | None = None
 ) -> Callable[[Sample], trimesh.Trimesh]:
     """A method that sees only the picture and returns the asset mesh `lift3d convert` would save.
 
     Automatic adapters are off, so each row is exactly the generator and adapters it names.
+    `model_dir` swaps the shipped diffusion model for another (a training checkpoint).
     """
     generator, adapters = parse_method(name)
-    converter = Converter(generator)
+    converter = Converter(generator, model_dir)
     options = ConvertOptions(generator=generator, texture_px=256, adapters=adapters, auto_adapter=False)
 
     def run(sample: Sample) -> trimesh.Trimesh:
@@ -116,12 +117,12 @@ def converter_method(
     return run
 
 
-def available_methods(style: str = "") -> list[str]:
+def available_methods(style: str = "", model_dir: str | None = None) -> list[str]:
     from lift3d.generate.adapters.files import shipped_adapter_names
     from lift3d.generate.diffusion.weights import shipped_model_dir
 
     names = list(CLASSICAL_GENERATORS)[::-1]  # slab first: the weakest baseline heads the table
-    if shipped_model_dir() is None:
+    if model_dir is None and shipped_model_dir() is None:
         return names
     names.append("diffusion")
     if style in shipped_adapter_names():
@@ -137,13 +138,16 @@ def run_heldout_eval(
     json_path: str | None = None,
     progress: bool = True,
     style: str = "",
+    model_dir: str | None = None,
 ) -> tuple[str, EvalReport]:
     """Score the chosen generators on held-out samples; returns the table and the report.
 
     With `style`, the held-out shapes are drawn in that adapter style (toon, sketch, ...)
     instead of being read from `data_dir`.
     """
-    names = [name.strip() for name in methods.split(",") if name.strip()] or available_methods(style)
+    names = [name.strip() for name in methods.split(",") if name.strip()] or available_methods(
+        style, model_dir
+    )
     for name in names:
         parse_method(name)
     if count < 1:
@@ -158,9 +162,8 @@ def run_heldout_eval(
     else:
         samples = list(heldout_samples(data_dir, count))
         make_picture = photo_picture if backdrop else rendered_picture
-    report = evaluate(
-        samples, {name: converter_method(name, make_picture) for name in names}, EvalOptions(), progress
-    )
+    methods_run = {name: converter_method(name, make_picture, model_dir) for name in names}
+    report = evaluate(samples, methods_run, EvalOptions(), progress)
     if json_path:
         write_report_json(report, Path(json_path))
     return format_table(report), report
