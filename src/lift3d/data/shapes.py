@@ -602,6 +602,15 @@ def sdf_solid(primitives: Sequence[_Segment | _Ellipsoid], blend: float) -> Mani
     low = np.min([b[0] for b in bounds], axis=0) - blend
     high = np.max([b[1] for b in bounds], axis=0) + blend
     spacing = float((high - low).max() / CREATURE_GRID)
+    # a limb thinner than about two cells would break into crumbs on the grid
+    thinnest = 1.1 * spacing
+    primitives = [
+        _Segment(p.start, p.end, max(p.radius_start, thinnest), max(p.radius_end, thinnest))
+        if isinstance(p, _Segment)
+        else _Ellipsoid(p.centre, np.maximum(p.radii, thinnest))
+        for p in primitives
+    ]
+    bounds = [_primitive_bounds(primitive) for primitive in primitives]
     axes = [np.arange(lo, hi + spacing, spacing) for lo, hi in zip(low, high, strict=True)]
     field = np.full(tuple(len(a) for a in axes), float((high - low).max()))
     # each primitive only reaches the cells of its own box (grown by the blend and two
@@ -623,7 +632,7 @@ def sdf_solid(primitives: Sequence[_Segment | _Ellipsoid], blend: float) -> Mani
     solid = manifold_from_arrays(vertices, faces)
     if solid.volume() < 0:
         raise ValueError("creature came out inside-out")
-    return solid.simplify(spacing * 0.15)
+    return merged([solid.simplify(spacing * 0.15)])
 
 
 def _eyes(head: np.ndarray, head_radius: float, forward: np.ndarray, rng: np.random.Generator) -> list[Part]:
@@ -1436,10 +1445,10 @@ def mechanical(rng: np.random.Generator) -> list[Part]:
     if kind == "nut":
         radius = rng.uniform(0.2, 0.4)
         height = radius * rng.uniform(0.5, 1.0)
-        nut = cylinder_y(height, radius)
         nut = _z_to_y(Manifold.cylinder(height, radius, radius, 6, True))
-        chamfer = cylinder_y(height, radius * 1.25, radius * 0.75) ^ cylinder_y(
-            height, radius * 0.75, radius * 1.25
+        # cones that only clip the hexagon's corners at its top and bottom faces
+        chamfer = cylinder_y(height, radius * 1.3, radius * 0.9) ^ cylinder_y(
+            height, radius * 0.9, radius * 1.3
         )
         parts = [Part(nut ^ chamfer, "metal")]
         if rng.random() < 0.5:  # a bolt through it
