@@ -284,11 +284,23 @@ def add_data(commands: argparse._SubParsersAction) -> None:
     synth.add_argument("--size", type=int, default=128, help="picture and map size in pixels [default: 128]")
     synth.add_argument("--shard-size", type=int, default=1000, help="samples per shard file [default: 1000]")
     synth.add_argument("--workers", type=int, default=None, help="worker processes [default: all cores]")
+    synth.add_argument(
+        "--families",
+        default=None,
+        help="comma-separated shape families, round-robin by seed [default: all]; "
+        "primitive,superquadric,revolution,extrusion,toy,blob,character,furniture is the v1 mix",
+    )
+    synth.add_argument(
+        "--deform-share",
+        type=float,
+        default=None,
+        help="share of solids bent, tapered or twisted, 0..1 [default: 0.25]",
+    )
     synth.set_defaults(run=run_synth)
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from lift3d.data.synth import synthesize
+    from lift3d.data.synth import ALL_FAMILY_NAMES, DEFAULT_DEFORM_SHARE, synthesize
 
     if args.n < 1:
         raise Lift3DError(f"--n must be at least 1, got {args.n}")
@@ -297,7 +309,18 @@ def run_synth(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"cannot create {out}: {error.strerror}") from None
-    synthesize(out, args.n, args.seed, size=args.size, shard_size=args.shard_size, workers=args.workers)
+    families = ALL_FAMILY_NAMES if args.families is None else [f.strip() for f in args.families.split(",")]
+    deform_share = DEFAULT_DEFORM_SHARE if args.deform_share is None else args.deform_share
+    synthesize(
+        out,
+        args.n,
+        args.seed,
+        size=args.size,
+        shard_size=args.shard_size,
+        workers=args.workers,
+        families=families,
+        deform_share=deform_share,
+    )
     print(out)
     return 0
 

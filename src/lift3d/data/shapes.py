@@ -11,6 +11,8 @@ from manifold3d import CrossSection, Manifold, Mesh, OpType
 from scipy.interpolate import PchipInterpolator
 from skimage.measure import marching_cubes
 
+from lift3d.data.deform import Deformation, deform
+
 # Segments around a full circle: enough for smooth silhouettes at 128 px while the
 # unioned mesh stays at a few thousand faces.
 CIRCLE_SEGMENTS = 28
@@ -42,11 +44,13 @@ ShapeFamily = Callable[[np.random.Generator], list[Part]]
 Vector = Sequence[float] | np.ndarray  # a 3D point or size
 
 
-def union_parts(parts: Sequence[Part]) -> PartMesh:
+def union_parts(parts: Sequence[Part], deformation: Deformation | None = None) -> PartMesh:
     """Union the positive parts, carve the negative ones, and keep face provenance.
 
     manifold3d booleans give a guaranteed manifold result in milliseconds; each part
     gets its own original id so every output face can be traced to its part's role.
+    A `deformation` bends, tapers or twists the finished solid (refine and warp keep
+    the provenance).
     """
     roles = tuple(dict.fromkeys(part.role for part in parts))
     tagged = [(part, part.solid.as_original()) for part in parts]
@@ -59,6 +63,8 @@ def union_parts(parts: Sequence[Part]) -> PartMesh:
     if negative:
         carve = Manifold.batch_boolean(negative, OpType.Add) if len(negative) > 1 else negative[0]
         solid = solid - carve
+    if deformation is not None:
+        solid = deform(solid, deformation)
     mesh = solid.to_mesh()
     faces = np.asarray(mesh.tri_verts, dtype=np.int64)
     if len(faces) == 0:
@@ -490,6 +496,1000 @@ def furniture(rng: np.random.Generator) -> list[Part]:
     return parts
 
 
+# --- v2 families: shapes like the ones people draw and photograph -------------------------
+
+
+def _sign(rng: np.random.Generator) -> float:
+    return 1.0 if rng.random() < 0.5 else -1.0
+
+
+def round_cone(start: Vector, end: Vector, radius_start: float, radius_end: float) -> Manifold:
+    """A limb or spout that narrows from `start` to `end`: the hull of two spheres."""
+    segments = max(12, CIRCLE_SEGMENTS * 2 // 3)
+    return Manifold.batch_hull([sphere(radius_start, start, segments), sphere(radius_end, end, segments)])
+
+
+def rounded_box(size: Vector, radius: float, center: Vector = (0, 0, 0)) -> Manifold:
+    """A box with rounded edges and corners (car bodies, cabins): the hull of 8 corner spheres."""
+    half = np.asarray(size, dtype=np.float64) / 2
+    radius = float(min(radius, half.min() * 0.95))
+    inner = half - radius
+    corners = [
+        sphere(radius, np.array([sx, sy, sz]) * inner + np.asarray(center, dtype=np.float64), 12)
+        for sx in (-1, 1)
+        for sy in (-1, 1)
+        for sz in (-1, 1)
+    ]
+    return Manifold.batch_hull(corners)
+
+
+def chamfered_box(size: Vector, chamfer: float, center: Vector = (0, 0, 0)) -> Manifold:
+    """A box with 45-degree chamfers on every edge: the hull of three shrunken boxes."""
+    size = np.asarray(size, dtype=np.float64)
+    chamfer = float(min(chamfer, size.min() * 0.3))
+    boxes = [box(size - 2 * chamfer * (1 - np.eye(3)[k]), center) for k in range(3)]
+    return Manifold.batch_hull(boxes)
+
+
+def cylinder_z(
+    height: float, radius: float, center: Vector = (0, 0, 0), segments: int = CIRCLE_SEGMENTS
+) -> Manifold:
+    """A cylinder along z (wheels, axles, holes through a plate lying in xy)."""
+    solid = Manifold.cylinder(float(height), float(radius), float(radius), segments, True)
+    return solid.translate([float(c) for c in center])
+
+
+def cylinder_x(
+    height: float, radius: float, center: Vector = (0, 0, 0), segments: int = CIRCLE_SEGMENTS
+) -> Manifold:
+    solid = Manifold.cylinder(float(height), float(radius), float(radius), segments, True).rotate(
+        [0.0, 90.0, 0.0]
+    )
+    return solid.translate([float(c) for c in center])
+
+
+# A creature is a signed-distance function: segments and ellipsoids joined by a smooth
+# minimum, so limbs grow out of the body without creases, meshed by marching cubes.
+CREATURE_GRID = 44  # cells along the longest side: ~0.03 s per creature, limbs >= 2 cells thick
+
+
+@dataclass(frozen=True)
+class _Segment:
+    start: np.ndarray
+    end: np.ndarray
+    radius_start: float
+    radius_end: float
+
+
+@dataclass(frozen=True)
+class _Ellipsoid:
+    centre: np.ndarray
+    radii: np.ndarray
+
+
+def _segment(start: Vector, end: Vector, radius_start: float, radius_end: float | None = None) -> _Segment:
+    return _Segment(
+        np.asarray(start, dtype=np.float64),
+        np.asarray(end, dtype=np.float64),
+        float(radius_start),
+        float(radius_start if radius_end is None else radius_end),
+    )
+
+
+def _distance(points: np.ndarray, primitive: _Segment | _Ellipsoid) -> np.ndarray:
+    if isinstance(primitive, _Ellipsoid):
+        scaled = (points - primitive.centre) / primitive.radii
+        return (np.linalg.norm(scaled, axis=1) - 1.0) * primitive.radii.min()
+    axis = primitive.end - primitive.start
+    t = np.clip((points - primitive.start) @ axis / max(float(axis @ axis), 1e-12), 0.0, 1.0)
+    closest = primitive.start + t[:, None] * axis
+    radius = primitive.radius_start + (primitive.radius_end - primitive.radius_start) * t
+    return np.linalg.norm(points - closest, axis=1) - radius
+
+
+def _primitive_bounds(primitive: _Segment | _Ellipsoid) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(primitive, _Ellipsoid):
+        return primitive.centre - primitive.radii, primitive.centre + primitive.radii
+    reach = max(primitive.radius_start, primitive.radius_end)
+    return np.minimum(primitive.start, primitive.end) - reach, np.maximum(
+        primitive.start, primitive.end
+    ) + reach
+
+
+def sdf_solid(primitives: Sequence[_Segment | _Ellipsoid], blend: float) -> Manifold:
+    """Mesh the smooth union of `primitives` (polynomial smooth-min with width `blend`)."""
+    bounds = [_primitive_bounds(primitive) for primitive in primitives]
+    low = np.min([b[0] for b in bounds], axis=0) - blend
+    high = np.max([b[1] for b in bounds], axis=0) + blend
+    spacing = float((high - low).max() / CREATURE_GRID)
+    # a limb thinner than about two cells would break into crumbs on the grid
+    thinnest = 1.1 * spacing
+    primitives = [
+        _Segment(p.start, p.end, max(p.radius_start, thinnest), max(p.radius_end, thinnest))
+        if isinstance(p, _Segment)
+        else _Ellipsoid(p.centre, np.maximum(p.radii, thinnest))
+        for p in primitives
+    ]
+    bounds = [_primitive_bounds(primitive) for primitive in primitives]
+    axes = [np.arange(lo, hi + spacing, spacing) for lo, hi in zip(low, high, strict=True)]
+    field = np.full(tuple(len(a) for a in axes), float((high - low).max()))
+    # each primitive only reaches the cells of its own box (grown by the blend and two
+    # cells, so the smooth seam and marching cubes' neighbours see exact values)
+    for primitive, (box_low, box_high) in zip(primitives, bounds, strict=True):
+        first = np.floor((box_low - blend - 2 * spacing - low) / spacing).astype(int).clip(0)
+        last = np.ceil((box_high + blend + 2 * spacing - low) / spacing).astype(int) + 1
+        window = tuple(slice(a, b) for a, b in zip(first, last, strict=True))
+        local = [axis[cut] for axis, cut in zip(axes, window, strict=True)]
+        points = np.stack(np.meshgrid(*local, indexing="ij"), -1).reshape(-1, 3)
+        current = field[window].reshape(-1)
+        other = _distance(points, primitive)
+        h = np.clip(blend - np.abs(current - other), 0.0, None) / blend
+        field[window] = (np.minimum(current, other) - h * h * blend / 4).reshape(field[window].shape)
+    inside = np.pad(-field, 1, constant_values=-spacing)  # border closes the surface
+    vertices, faces, _, _ = marching_cubes(inside, level=0.0, spacing=(spacing,) * 3)
+    vertices += low - spacing
+    faces = faces[:, ::-1]  # skimage winds faces inward for a field that is high inside
+    solid = manifold_from_arrays(vertices, faces)
+    if solid.volume() < 0:
+        raise ValueError("creature came out inside-out")
+    return merged([solid.simplify(spacing * 0.15)])
+
+
+def _eyes(head: np.ndarray, head_radius: float, forward: np.ndarray, rng: np.random.Generator) -> list[Part]:
+    """Two eyes on the front of a head, half sunk in so they are part of one body."""
+    up = np.array([0.0, 1.0, 0.0])
+    side = np.cross(up, forward)
+    side /= np.linalg.norm(side)
+    eye_radius = head_radius * rng.uniform(0.14, 0.26)
+    spread = rng.uniform(0.3, 0.5)
+    parts = []
+    for sign in (-1.0, 1.0):
+        direction = forward * 0.85 + side * sign * spread + up * 0.2
+        direction /= np.linalg.norm(direction)
+        parts.append(Part(sphere(eye_radius, head + direction * head_radius * 0.92, 14), role="eye"))
+    return parts
+
+
+def _quadruped(rng: np.random.Generator) -> tuple[list[_Segment | _Ellipsoid], np.ndarray, float, np.ndarray]:
+    """Dogs, cats, horses, dachshunds, giraffes: a body, four posed legs, neck, head, tail, ears."""
+    length = rng.uniform(0.6, 1.4)
+    body_radius = length * rng.uniform(0.14, 0.3)
+    leg_length = length * rng.uniform(0.3, 1.0)
+    leg_radius = body_radius * rng.uniform(0.25, 0.5)
+    height = leg_length + body_radius * 0.6
+    back = np.array([-length / 2, height, 0.0])
+    front = np.array([length / 2, height + length * rng.uniform(-0.05, 0.1), 0.0])
+    prims: list[_Segment | _Ellipsoid] = [
+        _segment(back, front, body_radius, body_radius * rng.uniform(0.8, 1.15))
+    ]
+    stride = rng.uniform(0.0, 0.5)
+    for end, phase in ((front, 1.0), (back, -1.0)):
+        for side in (-1.0, 1.0):
+            hip = end + np.array(
+                [-0.15 * np.sign(end[0]) * body_radius, -body_radius * 0.4, side * body_radius * 0.55]
+            )
+            swing = stride * phase * side * rng.uniform(0.5, 1.0)
+            knee = hip + leg_length * 0.5 * np.array([np.sin(swing), -np.cos(swing), 0.0])
+            bend = rng.uniform(-0.4, 0.4)
+            foot = knee + leg_length * 0.5 * np.array([np.sin(swing + bend), -np.cos(swing + bend), 0.0])
+            foot[1] = max(foot[1], leg_radius)
+            prims.append(_segment(hip, knee, leg_radius * 1.15, leg_radius))
+            prims.append(_segment(knee, foot, leg_radius, leg_radius * rng.uniform(0.8, 1.2)))
+    neck_angle = rng.uniform(0.2, 1.3)
+    neck_length = length * rng.uniform(0.15, 0.7)
+    neck_top = front + neck_length * np.array([np.cos(neck_angle), np.sin(neck_angle), 0.0])
+    prims.append(_segment(front, neck_top, body_radius * 0.6, body_radius * 0.45))
+    head_radius = body_radius * rng.uniform(0.6, 1.1)
+    head = neck_top + np.array([head_radius * 0.3, head_radius * 0.4, 0.0])
+    prims.append(_Ellipsoid(head, head_radius * np.array([1.1, 0.9, 0.9])))
+    snout = head + np.array([head_radius * rng.uniform(0.8, 1.6), -head_radius * 0.3, 0.0])
+    prims.append(_segment(head, snout, head_radius * 0.55, head_radius * rng.uniform(0.25, 0.45)))
+    ear_length = head_radius * rng.uniform(0.4, 1.2)
+    for side in (-1.0, 1.0):
+        base = head + head_radius * np.array([-0.2, 0.7, side * 0.45])
+        tip = base + ear_length * np.array([rng.uniform(-0.5, 0.1), 1.0, side * rng.uniform(0.1, 0.6)])
+        prims.append(_segment(base, tip, head_radius * 0.28, head_radius * 0.08))
+    tail_angle = rng.uniform(-1.2, 1.2)
+    tail = back + length * rng.uniform(0.15, 0.6) * np.array([-np.cos(tail_angle), np.sin(tail_angle), 0.0])
+    prims.append(_segment(back, tail, body_radius * 0.3, body_radius * rng.uniform(0.08, 0.35)))
+    return prims, head, head_radius, np.array([1.0, 0.0, 0.0])
+
+
+def _humanoid(rng: np.random.Generator) -> tuple[list[_Segment | _Ellipsoid], np.ndarray, float, np.ndarray]:
+    """People, robots-with-curves and chibi figures: proportions and pose drawn at random."""
+    height = 1.0
+    head_fraction = rng.uniform(0.12, 0.33)  # realistic .. chibi
+    head_radius = height * head_fraction / 2
+    leg_length = height * rng.uniform(0.3, 0.5)
+    torso_length = height - leg_length - 2 * head_radius
+    width = torso_length * rng.uniform(0.35, 0.7)
+    limb = width * rng.uniform(0.12, 0.22)
+    hip_y = leg_length
+    chest_y = hip_y + torso_length * 0.8
+    prims: list[_Segment | _Ellipsoid] = [
+        _segment([0, hip_y + limb, 0], [0, chest_y - limb, 0], width * 0.5, width * rng.uniform(0.45, 0.65)),
+    ]
+    if rng.random() < 0.4:  # a round belly
+        prims.append(
+            _Ellipsoid(np.array([0.0, hip_y + torso_length * 0.35, width * 0.1]), np.full(3, width * 0.55))
+        )
+    head = np.array([0.0, hip_y + torso_length + head_radius * 0.9, 0.0])
+    prims.append(_Ellipsoid(head, head_radius * np.array([1.0, rng.uniform(0.95, 1.15), 1.0])))
+    prims.append(_segment([0, chest_y, 0], head, limb * 1.1, limb))
+    arm_length = height * rng.uniform(0.28, 0.42)
+    for side in (-1.0, 1.0):
+        shoulder = np.array([side * width * 0.6, chest_y, 0.0])
+        raise_angle = rng.uniform(-1.4, 1.2)  # down along the body .. raised
+        forward = rng.uniform(-0.6, 0.6)
+        elbow = shoulder + arm_length * 0.5 * np.array(
+            [side * np.cos(raise_angle) * np.cos(forward), np.sin(raise_angle), np.sin(forward)]
+        )
+        bend = rng.uniform(0.0, 1.5)
+        hand = elbow + arm_length * 0.5 * np.array(
+            [side * np.cos(raise_angle + bend), np.sin(raise_angle + bend), np.sin(forward) + 0.3 * bend]
+        )
+        prims.append(_segment(shoulder, elbow, limb, limb * 0.9))
+        prims.append(_segment(elbow, hand, limb * 0.9, limb * 0.8))
+        prims.append(_Ellipsoid(hand, np.full(3, limb * 1.2)))
+        hip = np.array([side * width * 0.3, hip_y + limb, 0.0])
+        stride = rng.uniform(-0.5, 0.5)
+        spread = rng.uniform(0.0, 0.3)
+        knee = hip + leg_length * 0.5 * np.array([side * np.sin(spread), -np.cos(stride), np.sin(stride)])
+        foot = np.array([knee[0] + side * leg_length * 0.05, limb * 1.2, knee[2] * rng.uniform(0.0, 1.5)])
+        prims.append(_segment(hip, knee, limb * 1.3, limb * 1.1))
+        prims.append(_segment(knee, foot, limb * 1.1, limb))
+        prims.append(_segment(foot, foot + [0, -limb * 0.2, limb * 1.6], limb * 1.1, limb * 0.9))
+    extra = rng.random()
+    if extra < 0.3:  # animal ears
+        for side in (-1.0, 1.0):
+            base = head + head_radius * np.array([side * 0.55, 0.7, 0.0])
+            tip = base + head_radius * rng.uniform(0.5, 1.3) * np.array([side * 0.4, 1.0, 0.0])
+            prims.append(_segment(base, tip, head_radius * 0.3, head_radius * 0.1))
+    elif extra < 0.45:  # a tail
+        start = np.array([0.0, hip_y + limb, -width * 0.4])
+        prims.append(
+            _segment(start, start + [0, -leg_length * 0.3, -leg_length * 0.6], limb * 0.8, limb * 0.4)
+        )
+    return prims, head, head_radius, np.array([0.0, 0.0, 1.0])
+
+
+def _bird(rng: np.random.Generator) -> tuple[list[_Segment | _Ellipsoid], np.ndarray, float, np.ndarray]:
+    """Birds, penguins and fish-like bodies: an egg body, head, beak, wings or fins, tail."""
+    body = np.array([0.0, 0.5, 0.0])
+    radii = np.array([rng.uniform(0.3, 0.6), rng.uniform(0.25, 0.45), rng.uniform(0.2, 0.35)])
+    prims: list[_Segment | _Ellipsoid] = [_Ellipsoid(body, radii)]
+    head_radius = radii[1] * rng.uniform(0.45, 0.8)
+    head = body + np.array([radii[0] * 0.75, radii[1] * rng.uniform(0.3, 1.0), 0.0])
+    prims.append(_Ellipsoid(head, np.full(3, head_radius)))
+    beak = head + np.array([head_radius * rng.uniform(1.2, 2.2), -head_radius * 0.2, 0.0])
+    prims.append(_segment(head, beak, head_radius * 0.4, head_radius * 0.06))
+    wing_span = radii[0] * rng.uniform(0.6, 1.8)
+    for side in (-1.0, 1.0):
+        root = body + np.array([0.0, radii[1] * 0.3, side * radii[2] * 0.8])
+        tip = root + wing_span * np.array([-0.5, rng.uniform(-0.2, 0.8), side * rng.uniform(0.2, 1.0)])
+        prims.append(_segment(root, tip, radii[1] * 0.3, radii[1] * 0.1))
+        hip = body + np.array([0.0, -radii[1] * 0.7, side * radii[2] * 0.4])
+        prims.append(_segment(hip, [hip[0], 0.04, hip[2]], radii[1] * 0.09, radii[1] * 0.07))
+        prims.append(_segment([hip[0], 0.04, hip[2]], [hip[0] + radii[0] * 0.35, 0.04, hip[2]], 0.04))
+    tail = body + np.array([-radii[0] * rng.uniform(1.1, 1.7), radii[1] * rng.uniform(-0.2, 0.8), 0.0])
+    prims.append(_segment(body - [radii[0] * 0.6, 0, 0], tail, radii[1] * 0.35, radii[1] * 0.12))
+    return prims, head, head_radius, np.array([1.0, 0.0, 0.0])
+
+
+def creature(rng: np.random.Generator) -> list[Part]:
+    """Quadrupeds, humanoids of many proportions and poses, and birds: smooth blends of parts."""
+    kind = ("quadruped", "humanoid", "bird")[rng.integers(3)]
+    build = {"quadruped": _quadruped, "humanoid": _humanoid, "bird": _bird}[kind]
+    prims, head, head_radius, forward = build(rng)
+    scale = max(
+        float(np.ptp(np.concatenate([np.stack(_primitive_bounds(p)) for p in prims]), axis=0).max()), 1e-6
+    )
+    body = sdf_solid(prims, blend=scale * rng.uniform(0.03, 0.08))
+    parts = [Part(body)]
+    if rng.random() < 0.75:
+        parts += _eyes(head, head_radius, forward, rng)
+    return parts
+
+
+def _revolved(heights: np.ndarray, radii: np.ndarray) -> Manifold:
+    profile = np.concatenate([[[0.0, heights[0]]], np.stack([radii, heights], 1), [[0.0, heights[-1]]]])
+    return revolve_profile(profile)
+
+
+def _ring_handle(radius: float, thickness: float, centre: Vector) -> Manifold:
+    """A handle loop in the xy plane (half of it sinks into whatever it is attached to)."""
+    return torus(radius, thickness).rotate([90.0, 0.0, 0.0]).translate([float(c) for c in centre])
+
+
+def prop(rng: np.random.Generator) -> list[Part]:
+    """Teapots, lamps, jugs, hammers, screwdrivers, spanners and buckets: handles, spouts, holes."""
+    kind = ("teapot", "lamp", "jug", "hammer", "screwdriver", "spanner", "bucket")[rng.integers(7)]
+    if kind == "teapot":
+        height = rng.uniform(0.45, 0.8)
+        heights = np.linspace(0.0, height, 12)
+        radius = rng.uniform(0.3, 0.45)
+        bulge = np.sin(np.linspace(0.15, np.pi - 0.5, 12)) ** rng.uniform(0.4, 0.9)
+        radii = np.maximum(radius * bulge, radius * 0.35)
+        parts = [Part(_revolved(heights, radii))]
+        lid = radii[-1] * rng.uniform(0.9, 1.1)
+        parts.append(
+            Part(cylinder_y(height * 0.1, lid, lid * 0.5, center=(0, height + height * 0.04, 0)), "lid")
+        )
+        parts.append(Part(sphere(lid * 0.3, (0, height + height * 0.12, 0), 16), "lid"))
+        spout_start = np.array([radius * 0.7, height * 0.35, 0.0])
+        spout_end = spout_start + np.array(
+            [radius * rng.uniform(0.6, 1.0), height * rng.uniform(0.4, 0.8), 0.0]
+        )
+        parts.append(Part(round_cone(spout_start, spout_end, radius * 0.2, radius * rng.uniform(0.06, 0.12))))
+        handle = height * rng.uniform(0.22, 0.32)
+        parts.append(Part(_ring_handle(handle, handle * 0.18, (-radius * 0.95, height * 0.5, 0)), "handle"))
+        return parts
+    if kind == "lamp":
+        base_radius = rng.uniform(0.15, 0.3)
+        stem_height = rng.uniform(0.5, 1.1)
+        base = cylinder_y(0.05, base_radius, base_radius * 0.8, center=(0, 0.025, 0))
+        stem_radius = rng.uniform(0.015, 0.03)
+        bottom, top = rng.uniform(0.2, 0.4), rng.uniform(0.08, 0.2)
+        shade_height = rng.uniform(0.2, 0.4)
+        y0, wall = stem_height - shade_height * 0.6, 0.02
+        y1 = y0 + shade_height
+        stem = cylinder_y(y1 - wall / 2, stem_radius, center=(0, (y1 - wall / 2) / 2, 0))  # reaches the cap
+        shell = np.array(
+            [
+                [0.0, y1],
+                [top, y1],
+                [bottom, y0],
+                [bottom - wall, y0],
+                [top - wall, y1 - wall],
+                [0.0, y1 - wall],
+            ]
+        )
+        return [Part(base, "base"), Part(stem, "base"), Part(revolve_profile(shell[::-1]), "shade")]
+    if kind == "jug":
+        height = rng.uniform(0.6, 1.1)
+        heights = np.linspace(0.0, height, 14)
+        radii = _smooth_radii(rng, 4, 0.15, 0.35, 14)
+        radii[-3:] = np.maximum(radii[-3:], radii[-4] * 0.7)
+        parts = [Part(_revolved(heights, radii))]
+        top_radius = float(radii[-1])
+        handle = height * rng.uniform(0.2, 0.3)
+        parts.append(
+            Part(_ring_handle(handle, handle * 0.16, (-float(radii[7]) * 0.95, height * 0.6, 0)), "handle")
+        )
+        cavity = cylinder_y(height * 0.5, top_radius * 0.75, center=(0, height * 0.9, 0))
+        parts.append(Part(cavity, "inside", subtract=True))
+        return parts
+    if kind == "hammer":
+        handle_length = rng.uniform(0.8, 1.2)
+        handle_radius = rng.uniform(0.025, 0.05)
+        head_length = rng.uniform(0.25, 0.45)
+        head_size = rng.uniform(0.06, 0.12)
+        parts = [Part(cylinder_y(handle_length, handle_radius, center=(0, handle_length / 2, 0)), "handle")]
+        head = chamfered_box(
+            (head_length, head_size, head_size), head_size * 0.15, (0, handle_length - head_size / 2, 0)
+        )
+        parts.append(Part(head, "head"))
+        if rng.random() < 0.5:  # a claw
+            claw = round_cone(
+                (-head_length / 2, handle_length - head_size / 2, 0),
+                (-head_length * 0.9, handle_length - head_size * 1.5, 0),
+                head_size * 0.35,
+                head_size * 0.1,
+            )
+            parts.append(Part(claw, "head"))
+        return parts
+    if kind == "screwdriver":
+        grip_length = rng.uniform(0.3, 0.45)
+        heights = np.linspace(0.0, grip_length, 10)
+        radii = _smooth_radii(rng, 3, 0.05, 0.09, 10)
+        shaft = rng.uniform(0.4, 0.7)
+        parts = [Part(_revolved(heights, radii), "handle")]
+        parts.append(
+            Part(cylinder_y(shaft + 0.02, 0.015, center=(0, grip_length + shaft / 2 - 0.01, 0)), "metal")
+        )
+        parts.append(Part(box((0.045, 0.06, 0.01), (0, grip_length + shaft, 0)), "metal"))
+        return parts
+    if kind == "spanner":
+        length = rng.uniform(0.8, 1.3)
+        width = rng.uniform(0.07, 0.12)
+        jaw = width * rng.uniform(1.4, 2.0)
+        outline = CrossSection.square([length, width], center=True)
+        outline = outline + CrossSection.circle(jaw, 24).translate([length / 2, 0.0])
+        outline = outline + CrossSection.circle(jaw * 0.85, 24).translate([-length / 2, 0.0])
+        outline = outline - CrossSection.square([jaw * 1.3, jaw * 0.9], center=True).translate(
+            [length / 2 + jaw * 0.7, 0.0]
+        )
+        outline = outline - CrossSection.circle(jaw * 0.45, 6).translate([-length / 2, 0.0])
+        thickness = rng.uniform(0.03, 0.06)
+        solid = Manifold.extrude(outline, thickness).translate([0, 0, -thickness / 2])
+        return [Part(solid.rotate([90.0, 0.0, 0.0]) if rng.random() < 0.5 else solid, "metal")]
+    # bucket: a tapered pail with a wire handle over the top
+    height = rng.uniform(0.4, 0.7)
+    bottom, top = rng.uniform(0.2, 0.3), rng.uniform(0.28, 0.4)
+    wall = 0.025
+    body = cylinder_y(height, bottom, top, center=(0, height / 2, 0))
+    cavity = cylinder_y(height, bottom - wall, top - wall, center=(0, height / 2 + wall, 0))
+    loop = torus(top * 0.97, 0.012).rotate([90.0, 0.0, 0.0]).translate([0.0, height * 0.85, 0.0])
+    keep = box((3 * top, 2 * top, 3 * top), (0, height * 0.85 + top, 0))
+    return [Part(body), Part(loop ^ keep, "handle"), Part(cavity, "inside", subtract=True)]
+
+
+def _wheels(
+    xs: Sequence[float], radius: float, width: float, track: float, role: str = "wheels"
+) -> list[Part]:
+    """Wheels along z at the given x positions, touching the ground (y = 0)."""
+    return [
+        Part(cylinder_z(width, radius, (float(x), radius, side * track / 2), 20), role)
+        for x in xs
+        for side in (-1.0, 1.0)
+    ]
+
+
+def vehicle(rng: np.random.Generator) -> list[Part]:
+    """Cars, trucks, buses, planes, boats and rockets from rounded boxes, cylinders and wheels."""
+    kind = ("car", "truck", "bus", "plane", "boat", "rocket")[rng.integers(6)]
+    if kind in ("car", "truck", "bus"):
+        length = rng.uniform(0.9, 1.6) * (1.3 if kind == "bus" else 1.0)
+        width = length * rng.uniform(0.35, 0.5)
+        wheel = length * rng.uniform(0.09, 0.15)
+        floor = wheel * rng.uniform(0.5, 0.9)
+        body_height = length * (rng.uniform(0.15, 0.25) if kind == "car" else rng.uniform(0.3, 0.45))
+        rounding = body_height * rng.uniform(0.1, 0.45)
+        if kind == "truck":
+            cab = length * rng.uniform(0.25, 0.35)
+            parts = [
+                Part(
+                    rounded_box(
+                        (cab, body_height, width),
+                        rounding,
+                        (length / 2 - cab / 2, floor + body_height / 2, 0),
+                    )
+                ),
+                Part(
+                    box(
+                        (length - cab * 1.05, body_height * rng.uniform(1.0, 1.3), width),
+                        (-cab / 2, floor + body_height * 0.55, 0),
+                    ),
+                    "cargo",
+                ),
+                Part(box((length, floor * 0.6, width * 0.8), (0, floor, 0)), "chassis"),
+            ]
+        else:
+            parts = [
+                Part(rounded_box((length, body_height, width), rounding, (0, floor + body_height / 2, 0)))
+            ]
+            if kind == "car":
+                cabin_length = length * rng.uniform(0.4, 0.6)
+                cabin = rounded_box(
+                    (cabin_length, body_height * rng.uniform(0.6, 0.9), width * 0.85),
+                    rounding * 1.5,
+                    (length * rng.uniform(-0.15, 0.05), floor + body_height * 1.2, 0),
+                )
+                parts.append(Part(cabin, "cabin"))
+        inset = wheel * 1.5
+        xs = [length / 2 - inset, -length / 2 + inset]
+        if kind != "car" and rng.random() < 0.5:
+            xs.append(-length / 2 + inset + wheel * 2.3)
+        parts += _wheels(xs, wheel, width * 0.18, width * 0.95)
+        return parts
+    if kind == "plane":
+        length = rng.uniform(1.0, 1.5)
+        radius = length * rng.uniform(0.05, 0.09)
+        y = 0.3
+        fuselage = Manifold.batch_hull(
+            [
+                sphere(radius, (length / 2, y, 0), 16),
+                sphere(radius, (-length * 0.2, y, 0), 16),
+                sphere(radius * 0.4, (-length / 2, y + radius * 0.6, 0), 12),
+            ]
+        )
+        span = length * rng.uniform(0.7, 1.2)
+        chord = length * rng.uniform(0.12, 0.22)
+        sweep = rng.uniform(0.0, 30.0)
+        wing = box((chord, radius * 0.25, span), (0, 0, 0)).rotate([0.0, -sweep * 0.0, 0.0])
+        wing = wing.warp_batch(
+            lambda p: p - np.stack([np.abs(p[:, 2]) * np.tan(np.radians(sweep)), 0 * p[:, 2], 0 * p[:, 2]], 1)
+        )
+        wing = wing.translate([length * rng.uniform(-0.05, 0.12), y - radius * rng.uniform(-0.5, 0.5), 0])
+        parts = [Part(fuselage), Part(wing, "wings")]
+        parts.append(
+            Part(
+                box(
+                    (chord * 0.6, radius * 0.2, span * 0.35), (-length / 2 + chord * 0.3, y + radius * 0.6, 0)
+                ),
+                "wings",
+            )
+        )
+        fin = chord * rng.uniform(0.4, 0.7)
+        parts.append(
+            Part(
+                box((fin, fin * 1.2, radius * 0.2), (-length / 2 + fin / 2, y + radius * 0.6 + fin * 0.5, 0)),
+                "wings",
+            )
+        )
+        if rng.random() < 0.5:
+            for side in (-1.0, 1.0):
+                engine = cylinder_x(
+                    chord * 0.9, radius * 0.45, (length * 0.05, y - radius * 0.5, side * span * 0.25), 16
+                )
+                parts.append(Part(engine, "engine"))
+        return parts
+    if kind == "boat":
+        length = rng.uniform(0.9, 1.5)
+        beam = length * rng.uniform(0.25, 0.4)
+        depth = length * rng.uniform(0.12, 0.2)
+        deck = np.array(
+            [[x, depth, z] for x in (-length / 2, length * 0.25) for z in (-beam / 2, beam / 2)]
+            + [[length / 2, depth * 1.1, 0.0]]
+        )
+        keel = np.array(
+            [
+                [-length * 0.45, 0.0, 0.0],
+                [length * 0.3, 0.0, 0.0],
+                [-length / 2, depth * 0.4, -beam * 0.35],
+                [-length / 2, depth * 0.4, beam * 0.35],
+            ]
+        )
+        hull = Manifold.hull_points(np.concatenate([deck, keel]))
+        parts = [Part(hull)]
+        cabin_length = length * rng.uniform(0.2, 0.4)
+        parts.append(
+            Part(
+                rounded_box(
+                    (cabin_length, depth * rng.uniform(0.6, 1.2), beam * 0.7),
+                    depth * 0.1,
+                    (-length * 0.1, depth * 1.3, 0),
+                ),
+                "cabin",
+            )
+        )
+        if rng.random() < 0.5:
+            mast = length * rng.uniform(0.5, 0.9)
+            parts.append(Part(cylinder_y(mast, 0.015, center=(length * 0.1, depth + mast / 2, 0)), "mast"))
+            sail = CrossSection([np.array([[0.0, 0.0], [length * 0.35, 0.0], [0.0, mast * 0.9]])])
+            sail_solid = (
+                Manifold.extrude(sail, 0.01)
+                .translate([0, 0, -0.005])
+                .translate([length * 0.1 - length * 0.36, depth + mast * 0.05, 0])
+            )
+            parts.append(Part(sail_solid.mirror([1, 0, 0]).translate([2 * length * 0.1 - 0.0, 0, 0]), "sail"))
+        return parts
+    # rocket
+    height = rng.uniform(0.9, 1.5)
+    radius = height * rng.uniform(0.07, 0.12)
+    nose = height * rng.uniform(0.15, 0.3)
+    angle = np.linspace(0.0, np.pi / 2, 8)
+    profile = np.concatenate(
+        [
+            [[0.0, 0.0], [radius, 0.0]],
+            np.stack([radius * np.cos(angle), height - nose + nose * np.sin(angle)], 1)[:-1],
+            [[0.0, height]],
+        ]
+    )
+    parts = [Part(revolve_profile(profile))]
+    fins = int(rng.integers(3, 5))
+    fin = radius * rng.uniform(1.0, 2.0)
+    for k in range(fins):
+        blade = CrossSection(
+            [
+                np.array(
+                    [
+                        [radius * 0.8, 0.0],
+                        [radius + fin, -fin * 0.3],
+                        [radius + fin * 0.6, fin * 0.5],
+                        [radius * 0.8, fin * 1.6],
+                    ]
+                )
+            ]
+        )
+        solid = Manifold.extrude(blade, 0.02).translate([0, 0, -0.01]).rotate([0.0, 0.0, 0.0])
+        parts.append(Part(solid.rotate([0.0, 360.0 * k / fins, 0.0]).translate([0, fin * 0.3, 0]), "fins"))
+    return parts
+
+
+def building(rng: np.random.Generator) -> list[Part]:
+    """Houses with gable or hip roofs and chimneys, towers, castles and stepped blocks."""
+    kind = ("house", "tower", "castle", "block")[rng.integers(4)]
+    if kind == "house":
+        width, depth, wall = rng.uniform(0.6, 1.2), rng.uniform(0.5, 0.9), rng.uniform(0.35, 0.7)
+        parts = [Part(box((width, wall, depth), (0, wall / 2, 0)), "walls")]
+        roof_height = rng.uniform(0.2, 0.5)
+        overhang = rng.uniform(0.0, 0.08)
+        if rng.random() < 0.6:
+            gable = CrossSection(
+                [np.array([[-depth / 2 - overhang, 0.0], [depth / 2 + overhang, 0.0], [0.0, roof_height]])]
+            )
+            roof = Manifold.extrude(gable, width + 2 * overhang).translate(
+                [0, 0, -(width + 2 * overhang) / 2]
+            )
+            roof = roof.rotate([0.0, 90.0, 0.0]).translate([0, wall - 0.01, 0])
+        else:
+            hip = Manifold.cylinder(roof_height, 1.0, 0.0, 4).rotate([0.0, 0.0, 45.0])
+            roof = (
+                _z_to_y(hip)
+                .scale([(width / 2 + overhang) * 1.414, 1.0, (depth / 2 + overhang) * 1.414])
+                .translate([0, wall - 0.01, 0])
+            )
+        parts.append(Part(roof, "roof"))
+        if rng.random() < 0.7:
+            cx = rng.uniform(-0.3, 0.3) * width
+            parts.append(
+                Part(
+                    box((0.08, roof_height + 0.1, 0.08), (cx, wall + roof_height * 0.6, depth * 0.15)),
+                    "chimney",
+                )
+            )
+        door_height = wall * rng.uniform(0.4, 0.6)
+        parts.append(
+            Part(
+                box(
+                    (wall * 0.25, door_height, 0.04),
+                    (rng.uniform(-0.25, 0.25) * width, door_height / 2, depth / 2),
+                ),
+                "door",
+                subtract=True,
+            )
+        )
+        for x in np.linspace(-width * 0.35, width * 0.35, int(rng.integers(2, 4))):
+            parts.append(
+                Part(box((0.09, 0.09, 0.03), (float(x), wall * 0.7, depth / 2)), "window", subtract=True)
+            )
+        if rng.random() < 0.3:
+            annex = rng.uniform(0.3, 0.5)
+            parts.append(
+                Part(
+                    box((annex, wall * 0.6, depth * 0.8), (width / 2 + annex / 2 - 0.01, wall * 0.3, 0)),
+                    "walls",
+                )
+            )
+        return parts
+    if kind == "tower":
+        radius, height = rng.uniform(0.15, 0.3), rng.uniform(0.8, 1.6)
+        parts = [
+            Part(
+                cylinder_y(height, radius, radius * rng.uniform(0.8, 1.0), center=(0, height / 2, 0)), "walls"
+            )
+        ]
+        roof = rng.uniform(0.2, 0.5)
+        parts.append(Part(cylinder_y(roof, radius * 1.2, 0.0, center=(0, height + roof / 2, 0)), "roof"))
+        for y in np.linspace(height * 0.3, height * 0.8, int(rng.integers(1, 4))):
+            parts.append(Part(box((0.05, 0.1, 0.2), (0, float(y), radius)), "window", subtract=True))
+        return parts
+    if kind == "castle":
+        width, depth, wall = rng.uniform(0.7, 1.2), rng.uniform(0.5, 1.0), rng.uniform(0.3, 0.5)
+        parts = [Part(box((width, wall, depth), (0, wall / 2, 0)), "walls")]
+        tooth = rng.uniform(0.05, 0.09)
+        for x in np.arange(-width / 2 + tooth / 2, width / 2, tooth * 2):
+            for z in (-depth / 2 + tooth / 2, depth / 2 - tooth / 2):
+                parts.append(
+                    Part(box((tooth, tooth * 1.6, tooth), (float(x), wall + tooth * 0.7, z)), "walls")
+                )
+        tower_radius, tower_height = rng.uniform(0.1, 0.18), wall * rng.uniform(1.3, 1.9)
+        for sx in (-1.0, 1.0):
+            for sz in (-1.0, 1.0):
+                centre = (sx * width / 2, tower_height / 2, sz * depth / 2)
+                parts.append(Part(cylinder_y(tower_height, tower_radius, center=centre), "towers"))
+                if rng.random() < 0.6:
+                    parts.append(
+                        Part(
+                            cylinder_y(
+                                tower_radius * 2,
+                                tower_radius * 1.2,
+                                0.0,
+                                center=(centre[0], tower_height + tower_radius, centre[2]),
+                            ),
+                            "roof",
+                        )
+                    )
+        parts.append(
+            Part(box((width * 0.2, wall * 0.6, 0.1), (0, wall * 0.3, depth / 2)), "door", subtract=True)
+        )
+        return parts
+    # block: stepped storeys and an antenna
+    width, depth = rng.uniform(0.4, 0.8), rng.uniform(0.4, 0.8)
+    y = 0.0
+    parts = []
+    for _ in range(int(rng.integers(1, 4))):
+        storey = rng.uniform(0.3, 0.7)
+        parts.append(Part(box((width, storey + 0.01, depth), (0, y + storey / 2, 0)), "walls"))
+        y += storey
+        width, depth = width * rng.uniform(0.6, 0.9), depth * rng.uniform(0.6, 0.9)
+    if rng.random() < 0.6:
+        parts.append(Part(cylinder_y(0.3, 0.015, center=(0, y + 0.14, 0)), "roof"))
+    return parts
+
+
+def merged(solids: Sequence[Manifold]) -> Manifold:
+    """The union of touching solids as one piece: the boolean can leave a zero-volume sliver
+    where thin capsules cross (a second "body"), which is dropped here."""
+    union = Manifold.batch_boolean(list(solids), OpType.Add) if len(solids) > 1 else solids[0]
+    pieces = union.decompose()
+    return max(pieces, key=lambda piece: piece.volume()) if len(pieces) > 1 else union
+
+
+def thin_furniture(rng: np.random.Generator) -> list[Part]:
+    """Stools, chairs, side tables, benches and coat stands with thin legs, rungs and frames."""
+    kind = ("stool", "chair", "side_table", "bench", "coat_stand")[rng.integers(5)]
+    leg = rng.uniform(0.012, 0.03)
+    if kind == "coat_stand":
+        height = rng.uniform(1.2, 1.8)
+        parts = [Part(cylinder_y(height, leg * 1.2, center=(0, height / 2, 0)), "frame")]
+        foot_count = int(rng.integers(3, 5))
+        for k in range(foot_count):
+            angle = 2 * np.pi * k / foot_count
+            tip = np.array([np.cos(angle) * 0.3, 0.02, np.sin(angle) * 0.3])
+            parts.append(Part(capsule((0, 0.2, 0), tip, leg), "frame"))
+            hook = np.array([np.cos(angle) * 0.15, height + 0.05, np.sin(angle) * 0.15])
+            parts.append(Part(capsule((0, height - 0.15, 0), hook, leg * 0.8), "frame"))
+        return parts
+    width = rng.uniform(0.35, 0.6) * (2.5 if kind == "bench" else 1.0)
+    depth = rng.uniform(0.3, 0.5)
+    seat_height = rng.uniform(0.4, 0.75) if kind != "side_table" else rng.uniform(0.45, 0.7)
+    top = rng.uniform(0.02, 0.04)
+    splay = rng.uniform(0.0, 0.08)
+    round_top = kind in ("stool", "side_table") and rng.random() < 0.5
+    if round_top:
+        parts = [Part(cylinder_y(top, width / 2, center=(0, seat_height - top / 2, 0)), "top")]
+        corners = [
+            (np.cos(a) * width * 0.35, np.sin(a) * width * 0.35)
+            for a in np.linspace(0, 2 * np.pi, int(rng.integers(3, 5)), endpoint=False)
+        ]
+    else:
+        parts = [Part(box((width, top, depth), (0, seat_height - top / 2, 0)), "top")]
+        corners = [
+            (sx * (width / 2 - leg * 2), sz * (depth / 2 - leg * 2)) for sx in (-1, 1) for sz in (-1, 1)
+        ]
+    feet = []
+    for x, z in corners:
+        norm = max(float(np.hypot(x, z)), 1e-6)
+        foot = np.array([x + splay * x / norm, leg, z + splay * z / norm])
+        parts.append(Part(capsule((x, seat_height - top, z), foot, leg), "legs"))
+        feet.append(foot)
+    if rng.random() < 0.6:  # rungs between neighbouring legs
+        rung_t = rng.uniform(0.2, 0.5)
+        points = [
+            np.array([x, seat_height - top, z]) * (1 - rung_t) + foot * rung_t
+            for (x, z), foot in zip(corners, feet, strict=True)
+        ]
+        order = points if round_top else [points[0], points[1], points[3], points[2]]
+        legs = [part.solid for part in parts if part.role == "legs"]
+        rungs = [capsule(a, b, leg * 0.7) for a, b in zip(order, order[1:] + order[:1], strict=True)]
+        parts = [part for part in parts if part.role != "legs"] + [Part(merged(legs + rungs), "legs")]
+    if kind == "side_table" and not round_top and rng.random() < 0.6:
+        shelf_y = seat_height * rng.uniform(0.2, 0.4)
+        # wide enough to meet the splayed legs at any height
+        reach = np.abs(np.array(corners[0])) + splay * np.abs(np.array(corners[0])) / np.hypot(*corners[0])
+        shelf = box((2 * reach[0] + leg, top * 0.7, 2 * reach[1] + leg), (0, shelf_y, 0))
+        parts.append(Part(shelf, "top"))
+    if kind in ("chair", "bench") and rng.random() < 0.8:
+        back = rng.uniform(0.3, 0.55)
+        z = -(depth / 2 - leg * 2)
+        for sx in (-1.0, 1.0):
+            parts.append(
+                Part(
+                    capsule(
+                        (sx * (width / 2 - leg * 2), seat_height - top, z),
+                        (sx * (width / 2 - leg * 2), seat_height + back, z - 0.04),
+                        leg,
+                    ),
+                    "frame",
+                )
+            )
+        parts.append(
+            Part(
+                box(
+                    (width - leg * 2, rng.uniform(0.04, 0.1), leg * 1.6),
+                    (0, seat_height + back * 0.9, z - 0.035),
+                ),
+                "frame",
+            )
+        )
+        if rng.random() < 0.5:
+            for x in np.linspace(-width / 3, width / 3, int(rng.integers(1, 4))):
+                parts.append(
+                    Part(
+                        capsule(
+                            (float(x), seat_height, z - 0.005),
+                            (float(x), seat_height + back * 0.9, z - 0.035),
+                            leg * 0.6,
+                        ),
+                        "frame",
+                    )
+                )
+    return parts
+
+
+def _gear_outline(rng: np.random.Generator, radius: float) -> CrossSection:
+    teeth = int(rng.integers(8, 20))
+    depth = radius * rng.uniform(0.1, 0.2)
+    angle = np.linspace(0.0, 2 * np.pi, teeth * 4, endpoint=False)
+    profile = np.where((np.arange(teeth * 4) // 2) % 2 == 0, radius, radius - depth)
+    return CrossSection([np.stack([profile * np.cos(angle), profile * np.sin(angle)], 1)])
+
+
+def mechanical(rng: np.random.Generator) -> list[Part]:
+    """Plates with holes, brackets, flanges, gears, shafts, nuts and pipe tees."""
+    kind = ("plate", "bracket", "flange", "gear", "shaft", "nut", "tee")[rng.integers(7)]
+    if kind == "plate":
+        size = np.array([rng.uniform(0.6, 1.2), rng.uniform(0.05, 0.15), rng.uniform(0.4, 0.9)])
+        parts = [Part(chamfered_box(size, size[1] * rng.uniform(0.1, 0.4)), "metal")]
+        hole = rng.uniform(0.03, 0.08)
+        for sx in (-1.0, 1.0):
+            for sz in (-1.0, 1.0):
+                parts.append(
+                    Part(
+                        cylinder_y(
+                            1.0,
+                            hole,
+                            center=(sx * (size[0] / 2 - hole * 2), 0, sz * (size[2] / 2 - hole * 2)),
+                        ),
+                        "hole",
+                        subtract=True,
+                    )
+                )
+        if rng.random() < 0.6:  # a boss in the middle
+            boss = rng.uniform(0.08, 0.18)
+            parts.append(Part(cylinder_y(size[1] + boss, boss, center=(0, boss / 2, 0)), "metal"))
+            parts.append(Part(cylinder_y(1.0, boss * 0.5), "hole", subtract=True))
+        return parts
+    if kind == "bracket":
+        leg_a, leg_b = rng.uniform(0.4, 0.8), rng.uniform(0.3, 0.7)
+        thickness, width = rng.uniform(0.05, 0.12), rng.uniform(0.3, 0.6)
+        profile = CrossSection(
+            [
+                np.array(
+                    [
+                        [0.0, 0.0],
+                        [leg_a, 0.0],
+                        [leg_a, thickness],
+                        [thickness, thickness],
+                        [thickness, leg_b],
+                        [0.0, leg_b],
+                    ]
+                )
+            ]
+        )
+        solid = Manifold.extrude(profile, width).translate([0, 0, -width / 2])
+        parts = [Part(solid, "metal")]
+        if rng.random() < 0.6:
+            gusset = CrossSection(
+                [
+                    np.array(
+                        [
+                            [thickness * 0.9, thickness * 0.9],
+                            [leg_a * 0.6, thickness * 0.9],
+                            [thickness * 0.9, leg_b * 0.6],
+                        ]
+                    )
+                ]
+            )
+            parts.append(Part(Manifold.extrude(gusset, thickness).translate([0, 0, -thickness / 2]), "metal"))
+        hole = min(width, leg_a, leg_b) * rng.uniform(0.08, 0.15)
+        for z in (-width / 4, width / 4):
+            parts.append(
+                Part(
+                    cylinder_y(1.0, hole, center=((leg_a + thickness) / 2 + thickness * 0.5, 0, z)),
+                    "hole",
+                    subtract=True,
+                )
+            )
+            parts.append(
+                Part(
+                    cylinder_x(1.0, hole, (0, (leg_b + thickness) / 2 + thickness * 0.5, z)),
+                    "hole",
+                    subtract=True,
+                )
+            )
+        return parts
+    if kind == "flange":
+        radius = rng.uniform(0.35, 0.55)
+        thickness = rng.uniform(0.06, 0.14)
+        hub = radius * rng.uniform(0.35, 0.55)
+        hub_height = rng.uniform(0.15, 0.4)
+        parts = [Part(cylinder_y(thickness, radius, center=(0, thickness / 2, 0)), "metal")]
+        parts.append(
+            Part(
+                cylinder_y(hub_height, hub, hub * rng.uniform(0.8, 1.0), center=(0, hub_height / 2, 0)),
+                "metal",
+            )
+        )
+        parts.append(Part(cylinder_y(1.0, hub * rng.uniform(0.4, 0.7)), "hole", subtract=True))
+        holes = int(rng.integers(3, 9))
+        for k in range(holes):
+            angle = 2 * np.pi * k / holes
+            ring = (radius + hub) / 2
+            parts.append(
+                Part(
+                    cylinder_y(
+                        1.0, (radius - hub) * 0.15, center=(ring * np.cos(angle), 0, ring * np.sin(angle))
+                    ),
+                    "hole",
+                    subtract=True,
+                )
+            )
+        return parts
+    if kind == "gear":
+        radius = rng.uniform(0.3, 0.55)
+        thickness = rng.uniform(0.06, 0.2)
+        gear = _z_to_y(Manifold.extrude(_gear_outline(rng, radius), thickness))
+        parts = [Part(gear, "metal")]
+        if rng.random() < 0.6:
+            parts.append(Part(cylinder_y(thickness * 2, radius * 0.3, center=(0, thickness, 0)), "metal"))
+        parts.append(Part(cylinder_y(1.0, radius * rng.uniform(0.1, 0.2)), "hole", subtract=True))
+        if rng.random() < 0.5:
+            for k in range(4):
+                angle = np.pi / 2 * k + np.pi / 4
+                parts.append(
+                    Part(
+                        cylinder_y(
+                            1.0,
+                            radius * 0.15,
+                            center=(radius * 0.55 * np.cos(angle), 0, radius * 0.55 * np.sin(angle)),
+                        ),
+                        "hole",
+                        subtract=True,
+                    )
+                )
+        return parts
+    if kind == "shaft":
+        length = rng.uniform(0.8, 1.4)
+        steps = int(rng.integers(3, 6))
+        edges = np.sort(rng.uniform(0.0, length, steps - 1))
+        bounds = np.concatenate([[0.0], edges, [length]])
+        radii = rng.uniform(0.04, 0.12, steps)
+        profile = [[0.0, 0.0]]
+        for k in range(steps):
+            profile += [[float(radii[k]), float(bounds[k])], [float(radii[k]), float(bounds[k + 1])]]
+        profile.append([0.0, length])
+        return [Part(revolve_profile(np.array(profile)), "metal")]
+    if kind == "nut":
+        radius = rng.uniform(0.2, 0.4)
+        height = radius * rng.uniform(0.5, 1.0)
+        nut = _z_to_y(Manifold.cylinder(height, radius, radius, 6, True))
+        # cones that only clip the hexagon's corners at its top and bottom faces
+        chamfer = cylinder_y(height, radius * 1.3, radius * 0.9) ^ cylinder_y(
+            height, radius * 0.9, radius * 1.3
+        )
+        parts = [Part(nut ^ chamfer, "metal")]
+        if rng.random() < 0.5:  # a bolt through it
+            shank = rng.uniform(0.4, 0.9)
+            parts.append(
+                Part(cylinder_y(shank, radius * 0.5, center=(0, -shank / 2 + height / 2, 0)), "metal")
+            )
+        else:
+            parts.append(Part(cylinder_y(1.0, radius * 0.5), "hole", subtract=True))
+        return parts
+    # pipe tee
+    radius = rng.uniform(0.1, 0.2)
+    length = rng.uniform(0.6, 1.0)
+    wall = radius * rng.uniform(0.15, 0.3)
+    branch = length * rng.uniform(0.3, 0.5)
+    parts = [
+        Part(cylinder_x(length, radius), "metal"),
+        Part(cylinder_y(branch, radius, center=(0, branch / 2, 0)), "metal"),
+    ]
+    for x in (-length / 2, length / 2):
+        parts.append(Part(cylinder_x(0.08, radius * 1.2, (x - np.sign(x) * 0.04, 0, 0)), "metal"))
+    parts.append(Part(cylinder_x(length + 0.1, radius - wall), "inside", subtract=True))
+    parts.append(
+        Part(
+            cylinder_y(branch + 0.1, radius - wall, center=(0, branch / 2 + 0.05, 0)), "inside", subtract=True
+        )
+    )
+    return parts
+
+
+V1_FAMILY_NAMES: tuple[str, ...] = (
+    "primitive",
+    "superquadric",
+    "revolution",
+    "extrusion",
+    "toy",
+    "blob",
+    "character",
+    "furniture",
+)
+
 FAMILIES: dict[str, ShapeFamily] = {
     "primitive": primitive,
     "superquadric": superquadric,
@@ -499,4 +1499,10 @@ FAMILIES: dict[str, ShapeFamily] = {
     "blob": blob,
     "character": character,
     "furniture": furniture,
+    "creature": creature,
+    "prop": prop,
+    "vehicle": vehicle,
+    "building": building,
+    "thin_furniture": thin_furniture,
+    "mechanical": mechanical,
 }

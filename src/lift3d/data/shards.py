@@ -58,17 +58,33 @@ class DatasetIndex:
     shards: tuple[ShardInfo, ...]
     complete: bool = False
     bytes_on_disk: int = 0
+    deform_share: float = 0.0  # share of bent, tapered or twisted solids (absent before v2: 0)
 
     @classmethod
     def plan(
-        cls, families: Sequence[str], size: int, seed_start: int, count: int, shard_size: int
+        cls,
+        families: Sequence[str],
+        size: int,
+        seed_start: int,
+        count: int,
+        shard_size: int,
+        deform_share: float = 0.0,
     ) -> DatasetIndex:
         """Split seeds into consecutive shards of `shard_size` (the last may be shorter)."""
         shards = tuple(
             ShardInfo(SHARD_PATTERN.format(k), seed_start + start, min(shard_size, count - start))
             for k, start in enumerate(range(0, count, shard_size))
         )
-        return cls(FORMAT_VERSION, tuple(families), size, seed_start, count, shard_size, shards)
+        return cls(
+            FORMAT_VERSION,
+            tuple(families),
+            size,
+            seed_start,
+            count,
+            shard_size,
+            shards,
+            deform_share=deform_share,
+        )
 
     def completed(self, folder: Path | None = None) -> DatasetIndex:
         total = sum((folder / shard.file).stat().st_size for shard in self.shards) if folder else 0
