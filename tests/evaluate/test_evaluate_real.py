@@ -112,3 +112,10 @@ def test_the_real_eval_scores_a_generator_per_family():
     assert summary.fscore_005 > 0.3
     assert len(report.families) == 2  # the first two views come from two families
     assert "real-shape set: 2 views of 2 objects, rgba pictures" in table
+
+
+def test_a_model_folder_without_weights_is_refused_before_anything_is_rendered(tmp_path, capsys):
+    code = main(["eval", "--real", "--n", "1", "--methods", "diffusion", "--model", str(tmp_path)])
+    error = capsys.readouterr().err.strip()
+    assert code != 0 and len(error.splitlines()) == 1
+    assert "no model weights" in error and str(tmp_path) in error

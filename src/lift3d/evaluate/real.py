@@ -489,10 +489,11 @@ def run_real_eval(
     )
     for name in names:
         parse_method(name)
+    make_picture = photo_picture if backdrop else paper_picture if style in PAPER_STYLES else rendered_picture
+    # models load before anything is rendered, so a wrong --model folder is refused at once
+    methods_run = {name: converter_method(name, make_picture, model_dir) for name in names}
     skipped: list[SkippedObject] = []
     samples = real_samples(kind, views, count, skipped)
-    make_picture = photo_picture if backdrop else paper_picture if style in PAPER_STYLES else rendered_picture
-    methods_run = {name: converter_method(name, make_picture, model_dir) for name in names}
     report = evaluate(samples, methods_run, EvalOptions(), progress)
     header = (
         f"real-shape set: {len(samples)} views of {len({s.seed // MAX_VIEWS for s in samples})} objects, "
