@@ -312,6 +312,7 @@ def add_eval(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--views", type=int, default=1, help="fixed views per real object, 1-3 (with --real) [default: 1]"
     )
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing a --real run [default: 1]")
     parser.add_argument(
         "--model", dest="model_dir", help="diffusion model folder to score (a checkpoint) [default: shipped]"
     )
@@ -335,6 +336,7 @@ def run_eval(args: argparse.Namespace) -> int:
             views=args.views,
             json_path=args.json_path,
             model_dir=args.model_dir,
+            workers=args.workers,
         )
         print(report_text, end="")
         return 0
