@@ -7,7 +7,7 @@ paper), writes benchmarks/results/real_KIND.json (or real_KIND_LABEL.json with
 per kind with diffusion's gain over inflation.
 
     OMP_NUM_THREADS=1 python benchmarks/real_quality.py [--pictures rgba,backdrop,sketch]
-        [--methods slab,inflate,diffusion] [--model DIR --label v5-step4000] [--n N] [--views 1]
+        [--methods slab,inflate,diffusion] [--model DIR --label v5-step4000] [--n N] [--views 1] [--workers 2]
 
 Needs `pip install 'lift3d[real]'`. Two generators over the whole set at one view
 take about 4-5 minutes on one quiet core (the eval's s/sample column).
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--label", default="", help="suffix of the JSON files, e.g. the checkpoint's name")
     parser.add_argument("--n", type=int, default=None, help="first N views only (families take turns)")
     parser.add_argument("--views", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing each run")
     args = parser.parse_args()
     gains = []
     for kind in args.pictures.split(","):
@@ -51,6 +52,7 @@ def main() -> None:
             json_path=str(path),
             progress=False,
             model_dir=args.model,
+            workers=args.workers,
         )
         print(f"== {kind} ({time.perf_counter() - start:.0f} s) -> {path.name}\n{table}")
         if {"inflate", "diffusion"} <= set(report.overall):

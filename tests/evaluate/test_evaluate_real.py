@@ -20,10 +20,10 @@ from lift3d.evaluate.real import (
     line_drawing,
     load_real_mesh,
     package_folder,
-    real_views,
     render_view,
     round_robin,
     run_real_eval,
+    view_plan,
 )
 
 INSTALLED = all(importlib.util.find_spec(package.module) for package in PACKAGES.values())
@@ -84,9 +84,12 @@ def test_families_take_turns_so_a_prefix_is_a_balanced_subset():
     assert {item.family for item in ordered[: len(families)]} == families
 
 
-def test_views_are_bounded():
+def test_the_plan_puts_every_first_view_before_any_second_and_bounds_the_views():
+    plan = view_plan(views=2)
+    assert len(plan) == 2 * len(CATALOGUE)
+    assert {view for _, view in plan[: len(CATALOGUE)]} == {0}
     with pytest.raises(OptionError, match="--views"):
-        next(real_views(views=4))
+        view_plan(views=4)
 
 
 @needs_packages
@@ -112,3 +115,18 @@ def test_the_real_eval_scores_a_generator_per_family():
     assert summary.fscore_005 > 0.3
     assert len(report.families) == 2  # the first two views come from two families
     assert "real-shape set: 2 views of 2 objects, rgba pictures" in table
+
+
+@needs_packages
+def test_workers_deal_out_the_plan_and_give_the_same_scores():
+    _, alone = run_real_eval(count=2, methods="slab", progress=False)
+    _, shared = run_real_eval(count=2, methods="slab", progress=False, workers=2)
+    assert [row.seed for row in shared.rows] == [row.seed for row in alone.rows]
+    assert [row.scores for row in shared.rows] == [row.scores for row in alone.rows]
+
+
+def test_a_model_folder_without_weights_is_refused_before_anything_is_rendered(tmp_path, capsys):
+    code = main(["eval", "--real", "--n", "1", "--methods", "diffusion", "--model", str(tmp_path)])
+    error = capsys.readouterr().err.strip()
+    assert code != 0 and len(error.splitlines()) == 1
+    assert "no model weights" in error and str(tmp_path) in error

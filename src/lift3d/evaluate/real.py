@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import itertools
 import json
 import logging
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from lift3d.data.materials import random_material
 from lift3d.data.render import place_in_view, random_lighting, random_view, render
 from lift3d.errors import Lift3DError, OptionError
 from lift3d.evaluate.options import EvalOptions
-from lift3d.evaluate.report import EvalReport, format_table
+from lift3d.evaluate.report import EvalReport, EvalRow, format_table
 from lift3d.evaluate.runner import evaluate
 from lift3d.files import atomic_path
 from lift3d.types import Sample
@@ -401,15 +400,9 @@ def round_robin(objects: tuple[RealObject, ...]) -> tuple[RealObject, ...]:
     return tuple(ordered)
 
 
-def real_views(
-    views: int = 1, names: tuple[str, ...] = (), skipped: list[SkippedObject] | None = None
-) -> Iterator[RealView]:
-    """The catalogue's objects at their first `views` fixed views: every object's first view, then
-    every object's second, with families taking turns, so any prefix is a balanced subset.
-
-    Objects that cannot be closed or rendered are skipped, logged and appended to
-    `skipped`; a missing package is refused before anything is rendered.
-    """
+def view_plan(views: int = 1, names: tuple[str, ...] = ()) -> tuple[tuple[RealObject, int], ...]:
+    """(object, view) in evaluation order: every object's first view, then every object's
+    second, with families taking turns, so any prefix (`--n`) is a balanced subset."""
     if not 1 <= views <= MAX_VIEWS:
         raise OptionError(f"--views must be between 1 and {MAX_VIEWS}, got {views}")
     objects = CATALOGUE
@@ -418,24 +411,34 @@ def real_views(
         if unknown:
             raise OptionError(f"unknown real objects: {', '.join(unknown)}")
         objects = tuple(item for item in CATALOGUE if item.name in names)
-    folders = require_packages(objects)
+    return tuple((item, view) for view in range(views) for item in round_robin(objects))
+
+
+def real_views(
+    plan: tuple[tuple[RealObject, int], ...], skipped: list[SkippedObject] | None = None
+) -> Iterator[tuple[int, RealView]]:
+    """(position in the plan, rendered view) for each entry of the plan that can be rendered.
+
+    Objects that cannot be closed or rendered are skipped, logged and appended to
+    `skipped`; a missing package is refused before anything is rendered.
+    """
+    folders = require_packages(tuple(dict.fromkeys(item for item, _ in plan)))
     meshes: dict[str, trimesh.Trimesh] = {}
     failed: set[str] = set()
-    for view in range(views):
-        for item in round_robin(objects):
-            if item.name in failed:
-                continue
-            try:
-                if item.name not in meshes:
-                    meshes[item.name] = load_real_mesh(item, folders)
-                rendered = render_view(item, meshes[item.name], view)
-            except ValueError as error:  # UnclosableMeshError, or a file trimesh cannot read
-                logger.warning("real object %s skipped: %s", item.name, error)
-                failed.add(item.name)
-                if skipped is not None:
-                    skipped.append(SkippedObject(item.name, str(error)))
-                continue
-            yield rendered
+    for position, (item, view) in enumerate(plan):
+        if item.name in failed:
+            continue
+        try:
+            if item.name not in meshes:
+                meshes[item.name] = load_real_mesh(item, folders)
+            rendered = render_view(item, meshes[item.name], view)
+        except ValueError as error:  # UnclosableMeshError, or a file trimesh cannot read
+            logger.warning("real object %s skipped: %s", item.name, error)
+            failed.add(item.name)
+            if skipped is not None:
+                skipped.append(SkippedObject(item.name, str(error)))
+            continue
+        yield position, rendered
 
 
 def picture_kind(backdrop: bool, style: str) -> str:
@@ -444,14 +447,52 @@ def picture_kind(backdrop: bool, style: str) -> str:
     return "backdrop" if backdrop else style or "rgba"
 
 
-def real_samples(kind: str, views: int, count: int | None, skipped: list[SkippedObject]) -> list[Sample]:
-    """The samples of one picture kind: 'rgba', 'backdrop' (both the shaded render) or a style."""
-    rendered: Iterable[RealView] = real_views(views, skipped=skipped)
-    if count is not None:
-        rendered = itertools.islice(rendered, count)
-    if kind in ("rgba", "backdrop"):
-        return [item.sample for item in rendered]
-    return [line_drawing(item, kind) for item in rendered]
+def picture_sample(rendered: RealView, kind: str) -> Sample:
+    """The sample of one picture kind: 'rgba', 'backdrop' (both the shaded render) or a style."""
+    return rendered.sample if kind in ("rgba", "backdrop") else line_drawing(rendered, kind)
+
+
+@dataclass(frozen=True)
+class RealShard:
+    """One worker's share of a run: plan positions index, index + shards, ..."""
+
+    kind: str
+    views: int
+    count: int | None
+    methods: tuple[str, ...]
+    model_dir: str | None
+    index: int = 0
+    shards: int = 1
+
+
+def evaluate_shard(shard: RealShard, progress: bool = False) -> tuple[list[EvalRow], list[SkippedObject]]:
+    """Render and score one shard; rows carry their position in the whole plan as sample_index."""
+    from lift3d.evaluate.heldout import converter_method, paper_picture, photo_picture, rendered_picture
+    from lift3d.generate.adapters.config import PAPER_STYLES
+
+    kind = shard.kind
+    make_picture = (
+        photo_picture if kind == "backdrop" else paper_picture if kind in PAPER_STYLES else rendered_picture
+    )
+    # models load before anything is rendered, so a wrong --model folder is refused at once
+    methods_run = {name: converter_method(name, make_picture, shard.model_dir) for name in shard.methods}
+    plan = view_plan(shard.views)[: shard.count]
+    mine = plan[shard.index :: shard.shards]
+    skipped: list[SkippedObject] = []
+    positions, samples = [], []
+    for local, rendered in real_views(mine, skipped):
+        positions.append(shard.index + local * shard.shards)
+        samples.append(picture_sample(rendered, kind))
+    report = evaluate(samples, methods_run, EvalOptions(), progress)
+    rows = [replace(row, sample_index=positions[row.sample_index]) for row in report.rows]
+    return rows, skipped
+
+
+def _evaluate_shard_in_worker(shard: RealShard) -> tuple[list[EvalRow], list[SkippedObject]]:
+    import torch
+
+    torch.set_num_threads(1)
+    return evaluate_shard(shard)
 
 
 def run_real_eval(
@@ -463,24 +504,22 @@ def run_real_eval(
     json_path: str | None = None,
     progress: bool = True,
     model_dir: str | None = None,
+    workers: int = 1,
 ) -> tuple[str, EvalReport]:
     """Score the chosen generators on the real-shape set, exactly as the synthetic held-out eval does.
 
-    Returns the table (overall, per family, skipped objects) and the report; the JSON
-    also records the packages and versions the meshes came from and the picture kind.
+    With `workers` > 1 the plan is dealt out to that many processes (the scores do not
+    change: every sample is rendered and scored the same way wherever it runs). Returns
+    the table (overall, per family, skipped objects) and the report; the JSON also
+    records the packages and versions the meshes came from and the picture kind.
     """
-    from lift3d.evaluate.heldout import (
-        available_methods,
-        converter_method,
-        paper_picture,
-        parse_method,
-        photo_picture,
-        rendered_picture,
-    )
-    from lift3d.generate.adapters.config import PAPER_STYLES, STYLES
+    from lift3d.evaluate.heldout import available_methods, parse_method
+    from lift3d.generate.adapters.config import STYLES
 
     if count is not None and count < 1:
         raise OptionError(f"--n must be at least 1, got {count}")
+    if workers < 1:
+        raise OptionError(f"--workers must be at least 1, got {workers}")
     if style and style not in STYLES:
         raise OptionError(f"unknown style {style!r}; choose from {', '.join(STYLES)}")
     kind = picture_kind(backdrop, style)
@@ -489,13 +528,26 @@ def run_real_eval(
     )
     for name in names:
         parse_method(name)
-    skipped: list[SkippedObject] = []
-    samples = real_samples(kind, views, count, skipped)
-    make_picture = photo_picture if backdrop else paper_picture if style in PAPER_STYLES else rendered_picture
-    methods_run = {name: converter_method(name, make_picture, model_dir) for name in names}
-    report = evaluate(samples, methods_run, EvalOptions(), progress)
+    view_plan(views)  # refuse a bad --views here, not inside a worker
+    base = RealShard(kind, views, count, tuple(names), model_dir)
+    if workers == 1:
+        rows, skipped = evaluate_shard(base, progress)
+    else:
+        import multiprocessing
+
+        require_packages()  # refuse a missing package in one line before spawning anyone
+        shards = [replace(base, index=index, shards=workers) for index in range(workers)]
+        # spawn, not fork: embree and torch threads in a forked child can deadlock
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            results = pool.map(_evaluate_shard_in_worker, shards)
+        rows = [row for shard_rows, _ in results for row in shard_rows]
+        skipped = [item for _, shard_skipped in results for item in shard_skipped]
+        rows.sort(key=lambda row: (row.sample_index, names.index(row.method)))
+    report = EvalReport.from_rows(rows, EvalOptions())
+    objects = len({row.seed // MAX_VIEWS for row in rows})
+    samples = len({row.sample_index for row in rows})
     header = (
-        f"real-shape set: {len(samples)} views of {len({s.seed // MAX_VIEWS for s in samples})} objects, "
+        f"real-shape set: {samples} views of {objects} objects, "
         f"{kind} pictures, model {model_dir or 'shipped'}\n"
     )
     text = header + format_table(report)
@@ -507,7 +559,7 @@ def run_real_eval(
             "pictures": kind,
             "views_per_object": views,
             "model": model_dir or "shipped",
-            "objects": len({sample.seed // MAX_VIEWS for sample in samples}),
+            "objects": objects,
             "packages": {key: asdict(package) for key, package in PACKAGES.items()},
             "skipped": [asdict(item) for item in skipped],
         }
