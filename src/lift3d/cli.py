@@ -287,8 +287,8 @@ def add_data(commands: argparse._SubParsersAction) -> None:
     synth.add_argument(
         "--families",
         default=None,
-        help="comma-separated shape families, round-robin by seed [default: all]; "
-        "primitive,superquadric,revolution,extrusion,toy,blob,character,furniture is the v1 mix",
+        help="comma-separated shape families or groups (v1, v2, all), round-robin by seed [default: all]; "
+        "`--families v1 --deform-share 0` makes the datasets of before v2, e.g. the held-out set",
     )
     synth.add_argument(
         "--deform-share",

@@ -63,3 +63,14 @@ def test_deformation_share_leaves_the_family_draws_alone():
     assert deformed.family == plain.family
     assert deformed.mesh().is_watertight
     assert not np.array_equal(deformed.rgba[..., 3], plain.rgba[..., 3])
+
+
+def test_v1_group_with_no_deformation_regenerates_the_old_mix(tmp_path):
+    out = synthesize(
+        tmp_path / "v1", n=2, seed=1_000_000_000, size=32, workers=1, progress=False, families=("v1",)
+    )
+    assert read_index(out).families == FAMILY_NAMES
+    for sample in iter_samples(out):
+        old = generate_sample(sample.seed, size=32)
+        assert sample.family == old.family
+        np.testing.assert_array_equal(sample.vertices, old.vertices)

@@ -56,13 +56,23 @@ def family_for_seed(seed: int, families: Sequence[str] = FAMILY_NAMES) -> str:
     return families[seed % len(families)]
 
 
+# Shorthands accepted in a family list: "v1" is the original mix (every dataset made
+# before v2, the held-out set), "v2" the families added with it.
+FAMILY_GROUPS: dict[str, tuple[str, ...]] = {
+    "v1": V1_FAMILY_NAMES,
+    "v2": tuple(name for name in FAMILIES if name not in V1_FAMILY_NAMES),
+    "all": tuple(FAMILIES),
+}
+
+
 def check_families(families: Sequence[str]) -> tuple[str, ...]:
-    """The family names as a tuple; an unknown or repeated name is an OptionError."""
-    names = tuple(families)
+    """The family names as a tuple, groups expanded; an unknown or repeated name is an OptionError."""
+    names = tuple(name for group in families for name in FAMILY_GROUPS.get(group, (group,)))
     unknown = [name for name in names if name not in FAMILIES]
     if unknown or not names or len(set(names)) != len(names):
         raise OptionError(
-            f"families must be distinct names from {', '.join(FAMILIES)} (got {', '.join(names) or 'none'})"
+            f"families must be distinct names from {', '.join(FAMILIES)} or the groups v1, v2, all "
+            f"(got {', '.join(names) or 'none'})"
         )
     return names
 
