@@ -1,10 +1,16 @@
 """Shape maps to a closed surface: a signed field in a voxel grid, then marching cubes.
 
-The field is the minimum of three distances, each positive inside the object:
-to the outline in the picture plane, below the front surface and above the back
-surface. Its zero level set is closed by construction (the grid is padded with
-outside values), so marching cubes always returns a watertight surface whatever
-the maps say — a learned generator can be wrong, but never produce a broken mesh.
+The field says how far inside the object a point is: the smaller of the distance to
+the outline in the picture plane and the distance to the shell between the back and
+front surfaces. Its zero level set is closed by construction (the grid is padded with
+outside values), so marching cubes always returns a watertight surface whatever the
+maps say — a learned generator can be wrong, but never produce a broken mesh.
+
+Side walls: where front and back meet at the silhouette the maps say little (a 64 px
+map's last pixel centre lies up to a pixel inside the outline), so the shell is closed
+there by a rim profile instead of being cut by the outline. Cutting it left a vertical
+band, as tall as the object's thickness at its last map pixel, whose edges stepped
+from one map pixel to the next: the terraces a side view showed (docs/sidewalls/).
 """
 
 from __future__ import annotations
@@ -19,6 +25,17 @@ from skimage import measure
 
 from lift3d.errors import OptionError
 from lift3d.types import ShapeMaps
+
+# The rim profile's slope (squared half-thickness per unit of outline distance) is read
+# from map pixels this far inside the outline, in map pixels, and smoothed along the
+# outline with a Gaussian this wide; the profile replaces the maps within RIM_BLEND_PX.
+RIM_SLOPE_PX = (0.5, 2.5)
+RIM_SLOPE_SMOOTHING_PX = 1.0
+RIM_BLEND_PX = (1.0, 2.0)
+# The mask's outline distance is smoothed this much (mask pixels) to round its pixel
+# staircase, but never moved more than OUTLINE_SHIFT_PX inward, so thin parts stay.
+OUTLINE_SMOOTHING_PX = 3.0
+OUTLINE_SHIFT_PX = 0.5
 
 
 @dataclass(frozen=True)
@@ -78,31 +95,92 @@ def resample(values: np.ndarray, grid_px: int) -> np.ndarray:
     return ndimage.map_coordinates(values, [rr, cc], order=1, mode="nearest").astype(np.float32)
 
 
+def smooth_outline_distance(mask: np.ndarray) -> np.ndarray:
+    """`outline_distance` with the mask's pixel staircase rounded off.
+
+    A Gaussian-smoothed signed distance follows the outline without its steps but erodes
+    parts a few pixels wide. So it is used only down to the raw distance less a shift of
+    up to OUTLINE_SHIFT_PX, which shrinks with the part's width (the largest raw distance
+    nearby): a stroke two pixels wide keeps its raw outline.
+    """
+    raw = outline_distance(mask)
+    pixel = 2.0 / mask.shape[1]
+    smoothed = ndimage.gaussian_filter(raw, OUTLINE_SMOOTHING_PX, mode="nearest")
+    window = 2 * int(np.ceil(OUTLINE_SMOOTHING_PX)) + 1
+    width = ndimage.maximum_filter(raw, size=window, mode="nearest")
+    shift = OUTLINE_SHIFT_PX * pixel * np.clip(width / (OUTLINE_SMOOTHING_PX * pixel), 0.0, 1.0)
+    return np.maximum(smoothed, raw - shift).astype(np.float32)
+
+
+def rim_slope(squared_half: np.ndarray, distance: np.ndarray, mask: np.ndarray, pixel: float) -> np.ndarray:
+    """Squared half-thickness per unit of outline distance near the rim, on every map pixel.
+
+    A smooth closed surface meets its silhouette with a vertical tangent, its
+    half-thickness growing like the square root of the distance to the outline, so the
+    ratio is nearly constant across the last pixels; it is read from pixels a little
+    inside (RIM_SLOPE_PX), averaged along the outline and copied outward and inward.
+    """
+    low, high = RIM_SLOPE_PX
+    reading = mask & (distance >= low * pixel) & (distance <= high * pixel)
+    if not reading.any():
+        reading = mask & (distance > 0)
+    if not reading.any():
+        return np.zeros_like(squared_half)
+    ratio = np.where(reading, squared_half / np.maximum(distance, 1e-6), 0.0)
+    weight = ndimage.gaussian_filter(reading.astype(np.float32), RIM_SLOPE_SMOOTHING_PX)
+    total = ndimage.gaussian_filter(ratio.astype(np.float32), RIM_SLOPE_SMOOTHING_PX)
+    known = weight > 1e-3
+    return extend_beyond_mask(np.where(known, total / np.maximum(weight, 1e-12), 0.0), known)
+
+
 def maps_to_field(maps: ShapeMaps, grid_px: int, min_thickness_voxels: float) -> tuple[np.ndarray, float]:
     """The signed field on a voxel grid (axis 0 = z, back to front; 1 = rows; 2 = columns).
 
+    The shell is written as q - (z - m)^2 >= 0, with m the mid-surface and q the squared
+    half-thickness. Near the outline q is the rim slope times the outline distance, so
+    front and back meet at the silhouette with a vertical tangent, and q is smooth across
+    it; divided by its gradient's length the expression is a distance to first order,
+    which is what keeps marching cubes accurate where the surface turns steep.
     Returns the field and the z of the first z-slice.
     """
     voxel = 2.0 / grid_px
-    map_mask = resample(maps.mask.astype(np.float32), maps.front_z.shape[0]) > 0.5
+    map_px = maps.front_z.shape[0]
+    pixel = 2.0 / map_px
+    map_mask = resample(maps.mask.astype(np.float32), map_px) > 0.5
     if not map_mask.any():  # an object thinner than one map pixel: trust the maps everywhere
         map_mask = np.ones(maps.front_z.shape, dtype=bool)
-    front = extend_beyond_mask(maps.front_z.astype(np.float32), map_mask)
-    back = extend_beyond_mask(maps.back_z.astype(np.float32), map_mask)
-    front_grid = resample(front, grid_px)
-    back_grid = resample(back, grid_px)
-    # Keep a minimum thickness around the mid-surface so thin parts stay solid.
-    middle = 0.5 * (front_grid + back_grid)
-    half = np.maximum(0.5 * (front_grid - back_grid), 0.5 * min_thickness_voxels * voxel)
-    front_grid, back_grid = middle + half, middle - half
-    outline = resample(outline_distance(maps.mask), grid_px)
+    front = maps.front_z.astype(np.float32)
+    back = maps.back_z.astype(np.float32)
+    squared_half = extend_beyond_mask(np.maximum(0.5 * (front - back), 0.0) ** 2, map_mask)
+    middle = resample(extend_beyond_mask(0.5 * (front + back), map_mask), grid_px)
+    mask_distance = smooth_outline_distance(maps.mask)
+    slope = rim_slope(squared_half, resample(mask_distance, map_px), map_mask, pixel)
+    outline = resample(mask_distance, grid_px)
+    low, high = RIM_BLEND_PX
+    maps_weight = np.clip((outline - low * pixel) / ((high - low) * pixel), 0.0, 1.0)
+    squared = (
+        maps_weight * resample(squared_half, grid_px)
+        + (1.0 - maps_weight) * resample(slope, grid_px) * outline
+    )
+    # Keep a minimum thickness so thin parts stay solid, closing within a voxel of the outline.
+    min_half = 0.5 * min_thickness_voxels * voxel
+    squared = np.maximum(squared, min_half**2 * np.minimum(outline / voxel, 1.0))
 
+    half = np.sqrt(np.maximum(squared, 0.0))
     inside = outline > 0
-    z_low = float(back_grid[inside].min()) - 2 * voxel
-    z_high = float(front_grid[inside].max()) + 2 * voxel
-    z = z_low + voxel * (np.arange(int(np.ceil((z_high - z_low) / voxel)) + 1) + 0.5)
-    z = z[:, None, None]
-    field = np.minimum(outline[None], np.minimum(front_grid[None] - z, z - back_grid[None]))
+    z_low = float((middle - half)[inside].min()) - 2 * voxel
+    z_high = float((middle + half)[inside].max()) + 2 * voxel
+    z = z_low + voxel * (np.arange(int(np.ceil((z_high - z_low) / voxel)) + 1, dtype=np.float32) + 0.5)
+    # |grad(q - dz^2)|^2 = |grad q|^2 + 4 dz grad q . grad m + 4 dz^2 (1 + |grad m|^2)
+    squared_rows, squared_cols = np.gradient(squared, voxel)
+    middle_rows, middle_cols = np.gradient(middle, voxel)
+    constant = squared_rows**2 + squared_cols**2
+    linear = 4.0 * (squared_rows * middle_rows + squared_cols * middle_cols)
+    quadratic = 4.0 * (1.0 + middle_rows**2 + middle_cols**2)
+    dz = z[:, None, None] - middle[None]
+    gradient = np.sqrt(np.maximum(constant[None] + dz * (linear[None] + dz * quadratic[None]), 1e-12))
+    shell = (squared[None] - dz * dz) / gradient
+    field = np.minimum(outline[None], shell)
     return field.astype(np.float32), z_low
 
 
