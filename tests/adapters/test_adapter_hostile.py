@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lift3d.cli import main
 from lift3d.errors import ModelError
 from lift3d.generate.adapters.files import adapter_bytes, check_adapter, load_adapter, read_adapter
+from tests.fuzz_settings import fuzz
 
 
 def split(path: Path) -> tuple[dict, bytes]:
@@ -130,3 +133,24 @@ def test_check_adapter_names_the_problem(adapter_pair, tiny_model_dir, tmp_path)
             check_adapter(cases[case], tiny_model_dir)
     assert check_adapter(adapter_pair[0], tiny_model_dir).rank == 2
     assert torch.is_tensor(next(iter(read_adapter(adapter_pair[0])[0].values())))
+
+
+@fuzz(40)
+@given(data=st.data())
+def test_fuzzed_adapter_files_give_a_check_or_one_model_error(adapter_pair, tiny_model_dir, data) -> None:
+    """Random bytes overwritten anywhere in a good adapter (header, metadata, weights)."""
+    import tempfile
+
+    raw = bytearray(adapter_pair[0].read_bytes())
+    header_end = 8 + struct.unpack("<Q", raw[:8])[0]
+    for _ in range(data.draw(st.integers(1, 6))):
+        # Mostly the header and metadata, where the parsing is; sometimes the weights.
+        limit = header_end if data.draw(st.booleans()) else len(raw)
+        raw[data.draw(st.integers(0, limit - 1))] = data.draw(st.integers(0, 255))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzzed.safetensors"
+        path.write_bytes(bytes(raw))
+        try:
+            check_adapter(path, tiny_model_dir)
+        except ModelError as error:
+            assert "\n" not in str(error)

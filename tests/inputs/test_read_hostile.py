@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from tests.fuzz_settings import fuzz
 
 from lift3d.errors import InputError
 from lift3d.inputs import read_picture, read_picture_bytes
@@ -70,7 +71,7 @@ PNG_HEAD = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
 TIFF_HEADS = (b"II*\x00", b"MM\x00*")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(150)
 @given(
     head=st.sampled_from(
         [b"", PNG_HEAD, *TIFF_HEADS, b"\xff\xd8\xff\xe0", b"RIFF\x00\x00\x00\x00WEBP", b"GIF89a"]
@@ -87,7 +88,7 @@ def test_fuzzed_bytes_give_a_picture_or_one_input_error(head: bytes, body: bytes
         assert picture.rgb.ndim == 3 and np.isfinite(picture.rgb).all()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz(60)
 @given(data=st.data())
 def test_mutated_real_pictures_give_a_picture_or_one_input_error(
     data: st.DataObject, tmp_path_factory

@@ -126,6 +126,7 @@ class Info(BaseModel):
     formats: list[str]
     limits: dict[str, int]
     auth_required: bool
+    queued_jobs: int = Field(description="jobs waiting now, all clients together")
 
 
 class ErrorOut(BaseModel):
@@ -221,6 +222,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
                 "max_queued_jobs": settings.max_queued_jobs,
             },
             auth_required=bool(settings.token),
+            queued_jobs=studio.store.count_queued(),
         )
 
     @router.post(
