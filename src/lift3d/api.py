@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import numbers
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ import trimesh
 
 import lift3d
 from lift3d.asset import AssetOptions, build_asset, render_preview
+from lift3d.asset.options import HEIGHT_M_RANGE, MAX_FACES, MIN_FACES, TEXTURE_PX_RANGE
 from lift3d.errors import OptionError
 from lift3d.export import output_files, save_asset
 from lift3d.files import refuse_to_replace, write_bytes_atomic
@@ -40,6 +42,30 @@ def default_generator() -> str:
     from lift3d.generate.diffusion.weights import shipped_model_dir
 
     return DEFAULT_GENERATOR if shipped_model_dir() is not None else "inflate"
+
+
+# The accepted range of every numeric option, declared once beside the options:
+# ConvertOptions checks them, the CLI and the server quote them (a server may only lower them).
+OPTION_RANGES: dict[str, tuple[float, float]] = {
+    "max_faces": (MIN_FACES, MAX_FACES),
+    "texture_px": TEXTURE_PX_RANGE,
+    "height_m": HEIGHT_M_RANGE,
+    "seed": (0, 2**32 - 1),  # what every random generator we use accepts
+    "steps": (0, 1000),
+    "variants": (1, 16),
+    "ensemble": (0, 16),
+}
+
+
+def check_option_ranges(values: dict[str, object], ranges: dict[str, tuple[float, float]]) -> None:
+    """Refuse a value outside its range, or of the wrong type, with one line naming it."""
+    for name, (low, high) in ranges.items():
+        value = values[name]
+        whole = isinstance(low, int) and isinstance(high, int)
+        kind = numbers.Integral if whole else numbers.Real
+        if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:  # type: ignore[operator]
+            what = "a whole number" if whole else "a number"
+            raise OptionError(f"{name} must be {what} from {low:,} to {high:,}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -71,14 +97,9 @@ class ConvertOptions:
             object.__setattr__(self, "adapters", parse_adapter_specs(self.adapters))
             if self.generator and self.generator != "diffusion":
                 raise OptionError(f"adapters need the diffusion generator, not {self.generator}")
-        if self.variants < 1 or self.variants > 16:
-            raise OptionError(f"variants must be between 1 and 16, got {self.variants}")
-        if self.ensemble < 0 or self.ensemble > 16:
-            raise OptionError(f"ensemble must be between 0 and 16, got {self.ensemble}")
-        if self.steps < 0 or self.steps > 1000:
-            raise OptionError(f"steps must be between 0 and 1000, got {self.steps}")
-        if self.height_m <= 0:
-            raise OptionError(f"height must be positive, got {self.height_m} m")
+        check_option_ranges({name: getattr(self, name) for name in OPTION_RANGES}, OPTION_RANGES)
+        if self.seed + self.variants - 1 > OPTION_RANGES["seed"][1]:
+            raise OptionError(f"seed + variants - 1 must be at most {OPTION_RANGES['seed'][1]:,}")
         AssetOptions(max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m)
         CutoutOptions(size_px=self.cutout_px)
         ReconstructOptions(grid_px=self.grid_px)

@@ -116,7 +116,9 @@ def run_convert(args: argparse.Namespace) -> int:
     )
     stages = ["read", "cutout"] + ["generate", "mesh", "asset"] * options.variants
     begun: list[str] = []
-    with tqdm(total=len(stages), disable=args.quiet, unit="stage", leave=False) as bar:
+    # Only a terminal gets the bar: piped, its carriage-return fragments would precede any error line.
+    show_bar = not args.quiet and sys.stderr.isatty()
+    with tqdm(total=len(stages), disable=not show_bar, unit="stage", leave=False) as bar:
 
         def on_stage(name: str) -> None:
             if begun:  # the previous stage has finished

@@ -22,5 +22,7 @@ def client(data_dir: Path) -> Iterator[Any]:
     from lift3d.serve.app import create_app
     from lift3d.serve.settings import ServerSettings
 
-    with TestClient(create_app(ServerSettings(data_dir=data_dir))) as test_client:
+    with TestClient(
+        create_app(ServerSettings(data_dir=data_dir)), base_url="http://localhost"
+    ) as test_client:
         yield test_client

@@ -95,7 +95,7 @@ def test_deleting_a_running_job_stops_it_and_removes_its_files(data_dir: Path) -
     app = create_app(
         ServerSettings(data_dir=data_dir), converter_factory=lambda name: GatedConverter(name, gate, entered)
     )
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         job = submit(client, disc_png())
         assert entered.wait(30)
         assert client.get(job["url"]).json()["status"] == "running"
@@ -112,7 +112,7 @@ def test_files_are_served_only_when_done_and_only_by_recorded_name(data_dir: Pat
     app = create_app(
         ServerSettings(data_dir=data_dir), converter_factory=lambda name: GatedConverter(name, gate, entered)
     )
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         job = submit(client, disc_png())
         assert entered.wait(30)
         early = client.get(f"{job['url']}/files/model_0.glb")

@@ -34,7 +34,9 @@ def assert_refused(response, status: int, *words: str) -> None:
 @pytest.fixture
 def small_client(data_dir: Path) -> Iterator[TestClient]:
     """A server with a 1 MB upload limit."""
-    with TestClient(create_app(ServerSettings(data_dir=data_dir, max_upload_bytes=MEGABYTE))) as client:
+    with TestClient(
+        create_app(ServerSettings(data_dir=data_dir, max_upload_bytes=MEGABYTE)), base_url="http://localhost"
+    ) as client:
         yield client
 
 
@@ -135,7 +137,9 @@ def test_malformed_requests_get_json_errors(client: TestClient) -> None:
 
 
 def test_token_is_required_when_set(data_dir: Path) -> None:
-    with TestClient(create_app(ServerSettings(data_dir=data_dir, token="s3cret-token"))) as client:
+    with TestClient(
+        create_app(ServerSettings(data_dir=data_dir, token="s3cret-token")), base_url="http://localhost"
+    ) as client:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic czNjcmV0LXRva2Vu"}):
             response = client.get("/api/jobs", headers=headers)
             assert_refused(response, 401, "bearer token")
@@ -153,7 +157,7 @@ def test_full_queue_is_refused_with_503(data_dir: Path) -> None:
     gate, entered = threading.Event(), threading.Event()
     settings = ServerSettings(data_dir=data_dir, max_queued_jobs=1)
     app = create_app(settings, converter_factory=lambda name: GatedConverter(name, gate, entered))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         try:
             assert post_picture(client, disc_png()).status_code == 201  # running, held at the gate
             assert entered.wait(30)

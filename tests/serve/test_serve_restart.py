@@ -27,7 +27,7 @@ def submit(client: TestClient, name: str) -> str:
 
 def test_restart_mid_queue_finishes_every_job_and_keeps_old_results(data_dir: Path) -> None:
     settings = ServerSettings(data_dir=data_dir, workers=1)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         finished = submit(client, "before.png")
         wait_for_job(lambda url: client.get(url).json(), finished)
         glb_before = client.get(f"/api/jobs/{finished}/files/model_0.glb").content
@@ -44,7 +44,7 @@ def test_restart_mid_queue_finishes_every_job_and_keeps_old_results(data_dir: Pa
     finally:
         store.close()
 
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         for job_id in pending:
             job = wait_for_job(lambda url: client.get(url).json(), job_id)
             assert job["status"] == "done", job["error"]

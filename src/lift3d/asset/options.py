@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from lift3d.errors import OptionError
 
 MIN_FACES = 100
+# Far above what the reconstruction grid can give; only a typo or an attack asks for more.
+MAX_FACES = 2_000_000
 TEXTURE_PX_RANGE = (64, 8192)
+# A millimetre to a kilometre: outside it a float32 glTF loses the shape (1e-300 collapses
+# it to a point, 1e308 overflows to infinite vertex positions).
+HEIGHT_M_RANGE = (0.001, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -24,13 +29,16 @@ class AssetOptions:
     )
 
     def __post_init__(self) -> None:
-        if not _is_int(self.max_faces) or self.max_faces < MIN_FACES:
-            raise OptionError(f"max_faces must be an integer >= {MIN_FACES}, got {self.max_faces!r}")
+        if not _is_int(self.max_faces) or not MIN_FACES <= self.max_faces <= MAX_FACES:
+            raise OptionError(
+                f"max_faces must be an integer in {MIN_FACES}..{MAX_FACES}, got {self.max_faces!r}"
+            )
         low, high = TEXTURE_PX_RANGE
         if not _is_int(self.texture_px) or not low <= self.texture_px <= high:
             raise OptionError(f"texture_px must be an integer in {low}..{high}, got {self.texture_px!r}")
-        if not _is_number(self.height_m) or not 0 < self.height_m < math.inf:
-            raise OptionError(f"height_m must be a positive number of metres, got {self.height_m!r}")
+        low_m, high_m = HEIGHT_M_RANGE
+        if not _is_number(self.height_m) or not low_m <= self.height_m <= high_m:
+            raise OptionError(f"height_m must be {low_m:g} to {high_m:g} metres, got {self.height_m!r}")
         if not _is_number(self.crease_angle_deg) or not 0 <= self.crease_angle_deg <= 180:
             raise OptionError(f"crease_angle_deg must be in 0..180 degrees, got {self.crease_angle_deg!r}")
 

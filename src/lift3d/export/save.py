@@ -40,6 +40,10 @@ def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
     any error no file (or partial set of files) is left under the requested names.
     """
     target = Path(path)
+    if target.is_dir():  # before the default extension: `-o some_folder` must not write some_folder.glb
+        raise OutputError(
+            f"cannot write {target}: it is a folder; give a file name such as {target / ('NAME' + DEFAULT_SUFFIX)}"
+        )
     if not target.suffix:
         target = target.with_suffix(DEFAULT_SUFFIX)
     exporter = EXPORTERS.get(target.suffix.lower())
@@ -67,6 +71,10 @@ def check_output_path(path: str | os.PathLike, suffixes: Sequence[str] = tuple(E
     Returns the path with the default extension applied, as `save_asset` would write it.
     """
     target = Path(path)
+    if target.is_dir():  # before the default extension: `-o some_folder` must not write some_folder.glb
+        raise OutputError(
+            f"cannot write {target}: it is a folder; give a file name such as {target / ('NAME' + DEFAULT_SUFFIX)}"
+        )
     if not target.suffix:
         target = target.with_suffix(DEFAULT_SUFFIX)
     if target.suffix.lower() not in suffixes:

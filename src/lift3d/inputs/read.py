@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import struct
@@ -23,6 +24,10 @@ SUPPORTED_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "TIFF", "GIF", "BMP")
 # A 108-megapixel phone photo passes; anything declaring more is refused before decoding.
 # Pillow's own hard limit (2 * Image.MAX_IMAGE_PIXELS, about 179 MP) still applies above this.
 DEFAULT_MAX_PIXELS = 120_000_000
+# Decoded bytes allowed per allowed pixel: 16-bit RGBA (8 bytes) passes, while a small TIFF
+# declaring 100 float64 planes (800 bytes a pixel) is refused from its header before any
+# allocation; width x height alone would let it ask for tens of GiB.
+MAX_DECODED_BYTES_PER_PIXEL = 8
 # Later stages never need more than this, so big pictures are shrunk while still 8-bit.
 WORKING_SIDE_PX = 2048
 MIN_SIDE_PX = 8
@@ -46,10 +51,12 @@ def read_picture(
     _check_limits(max_pixels, max_side_px)
     file = Path(path)
     source = str(path)
+    try:
+        file.stat()  # follows links: a loop or a dangling link fails here, each with its own reason
+    except OSError as error:
+        raise InputError(f"cannot read {source}: {_os_reason(error)}") from None
     if file.is_dir():
         raise InputError(f"cannot read {source}: it is a folder, not a picture")
-    if not file.exists():
-        raise InputError(f"cannot read {source}: no such file")
     if not file.is_file():
         raise InputError(f"cannot read {source}: not a regular file")
     try:
@@ -92,6 +99,8 @@ def _decode(stream: IO[bytes], source: str, max_pixels: int, max_side_px: int) -
     # is process-wide: a thread decoding at the same moment may miss a warning.)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        # Pillow warns about corrupt EXIF and the like; a broken file fails as one InputError instead.
+        warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
         try:
             image = _open(stream, source)
         except _NeedsTiffFallback:
@@ -163,6 +172,20 @@ def _check_size(size: tuple[int, int], source: str, max_pixels: int) -> None:
         )
 
 
+def _check_decoded_bytes(page: object, source: str, max_pixels: int) -> None:
+    """Refuse a TIFF page whose decoded samples would exceed the memory budget, from its tags alone."""
+    shape = tuple(int(n) for n in getattr(page, "shape", ()))
+    sample_bytes = int(np.dtype(getattr(page, "dtype", None) or np.uint8).itemsize)
+    decoded = int(np.prod(shape, dtype=object)) * sample_bytes if shape else 0
+    limit = max_pixels * MAX_DECODED_BYTES_PER_PIXEL
+    if decoded > limit:
+        raise InputError(
+            f"cannot read {source}: decoding it would take {decoded / 2**30:.1f} GiB "
+            f"(shape {'x'.join(map(str, shape))} of {sample_bytes}-byte samples; "
+            f"limit {limit / 2**30:.1f} GiB; refusing a possible memory bomb)"
+        )
+
+
 def _to_arrays(image: Image.Image, max_side_px: int) -> tuple[np.ndarray, np.ndarray | None]:
     """Turn any decoded mode into float RGB in [0, 1] and an optional alpha."""
     if image.mode in _HIGH_DEPTH_MODES:
@@ -227,6 +250,7 @@ def _decode_tiff_fallback(
         with tifffile.TiffFile(stream) as tiff:
             page = tiff.pages.first
             _check_size((int(page.imagewidth), int(page.imagelength)), source, max_pixels)
+            _check_decoded_bytes(page, source, max_pixels)
             values = page.asarray()
             axes = page.axes
     except InputError:
@@ -285,6 +309,18 @@ def _bomb_message(error: Exception) -> str:
             "limit (refusing a possible decompression bomb)"
         )
     return "the picture declares too many pixels (refusing a possible decompression bomb)"
+
+
+def _os_reason(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "it is a symbolic link loop"
+    if error.errno == errno.ENOENT and error.filename and os.path.islink(error.filename):
+        return "no such file (it is a link to a missing file)"
+    if error.errno == errno.ENOENT:
+        return "no such file"
+    if error.errno == errno.EACCES:
+        return "permission denied"
+    return error.strerror or str(error)
 
 
 def _one_line(error: BaseException) -> str:

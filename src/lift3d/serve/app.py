@@ -7,6 +7,7 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import re
 import unicodedata
@@ -30,7 +31,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import lift3d
-from lift3d.api import GENERATORS, Converter, ConvertOptions
+from lift3d.api import GENERATORS, OPTION_RANGES, Converter, ConvertOptions
 from lift3d.errors import Lift3DError, OptionError
 from lift3d.files import write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
@@ -68,10 +69,18 @@ class JobForm(BaseModel):
         description="what imagines the hidden shape; empty picks the best installed",
         json_schema_extra={"enum": ["", *GENERATORS]},
     )
+    # Seed and height bounds are lift3d.api.OPTION_RANGES (declared once); faces, texture, steps
+    # and variants have this server's own lower limits (see /api/info), checked with their names.
     faces: int = Field(20000, ge=1, description="maximum number of triangles")
     texture_size: int = Field(1024, ge=1, description="texture width and height in pixels")
-    height: float = Field(1.0, gt=0, description="height of the asset in metres")
-    seed: int = Field(0, description="random seed of the generator")
+    height: float = Field(
+        1.0,
+        ge=OPTION_RANGES["height_m"][0],
+        le=OPTION_RANGES["height_m"][1],
+        allow_inf_nan=False,
+        description="height of the asset in metres",
+    )
+    seed: int = Field(0, ge=0, le=OPTION_RANGES["seed"][1], description="random seed of the generator")
     steps: int = Field(0, ge=0, description="diffusion sampling steps; 0 uses the model's default")
     variants: int = Field(1, ge=1, description="results from consecutive seeds, to compare")
     formats: str = Field(
@@ -117,6 +126,7 @@ class Info(BaseModel):
     formats: list[str]
     limits: dict[str, int]
     auth_required: bool
+    queued_jobs: int = Field(description="jobs waiting now, all clients together")
 
 
 class ErrorOut(BaseModel):
@@ -125,7 +135,10 @@ class ErrorOut(BaseModel):
 
 def _error_docs(*codes: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
+        400: "the Host header names another server",
         401: "missing or wrong bearer token",
+        403: "the request comes from a foreign web page (Origin)",
+        408: "the upload did not arrive in time",
         404: "no such job or file",
         409: "the job has no results yet",
         413: "the upload is too large",
@@ -169,7 +182,7 @@ def create_app(
         redoc_url=None,
     )
     _add_error_handlers(app)
-    dependencies = [Depends(_bearer_check(settings.token))] if settings.token else []
+    dependencies = [Depends(_bearer_check(settings.tokens))] if settings.tokens else []
     app.include_router(_api_router(settings), prefix="/api", dependencies=dependencies)
 
     page, policy = _studio_page()
@@ -180,6 +193,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_HostAndOriginCheck, settings=settings)  # outermost: refuses before anything runs
     return app
 
 
@@ -199,6 +213,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
             default_generator=ConvertOptions().resolved().generator,
             formats=list(FORMATS),
             limits={
+                "max_steps": settings.max_steps,
                 "max_upload_bytes": settings.max_upload_bytes,
                 "max_pixels": settings.max_pixels,
                 "max_variants": settings.max_variants,
@@ -207,6 +222,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
                 "max_queued_jobs": settings.max_queued_jobs,
             },
             auth_required=bool(settings.token),
+            queued_jobs=studio.store.count_queued(),
         )
 
     @router.post(
@@ -228,28 +244,35 @@ def _api_router(settings: ServerSettings) -> APIRouter:
             raise HTTPException(413, _too_large(settings.max_upload_bytes))
         limited = Request(request.scope, _limited_receive(request.receive, body_limit))
         try:
-            async with limited.form(max_files=1, max_fields=16, max_part_size=FIELD_MAX_BYTES) as form:
-                upload, fields_given = _split_form(form.multi_items())
-                data = await upload.read(settings.max_upload_bytes + 1)
-                filename = upload.filename or ""
+            # A client trickling its upload would hold a connection and a buffer for ever.
+            with anyio.fail_after(settings.request_timeout_s):
+                async with limited.form(max_files=1, max_fields=16, max_part_size=FIELD_MAX_BYTES) as form:
+                    upload, fields_given = _split_form(form.multi_items())
+                    data = await upload.read(settings.max_upload_bytes + 1)
+                    filename = upload.filename or ""
         except _UploadTooLarge:
             raise HTTPException(413, _too_large(settings.max_upload_bytes)) from None
+        except TimeoutError:
+            raise HTTPException(
+                408, f"the upload did not arrive within {settings.request_timeout_s:g} s"
+            ) from None
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, _too_large(settings.max_upload_bytes))
         options = _job_options(settings, studio.generators, fields_given)
-        if studio.store.count_queued() >= settings.max_queued_jobs:
-            raise HTTPException(
-                503,
-                f"the queue is full ({settings.max_queued_jobs} jobs waiting); try again later",
-                headers={"Retry-After": "30"},
-            )
+        if studio.store.count_queued() >= settings.max_queued_jobs:  # cheap early answer; add() decides
+            raise _queue_full(settings)
         source = safe_upload_name(filename)
         decode = functools.partial(read_picture_bytes, data, source, max_pixels=settings.max_pixels)
         await anyio.to_thread.run_sync(decode, limiter=studio.decode_limiter)
         job_id = uuid.uuid4().hex
         folder = job_dir(settings.jobs_dir, job_id)
         await anyio.to_thread.run_sync(_save_upload, folder, data)
-        job = studio.store.add(job_id, source, options)
+        job = studio.store.add(
+            job_id, source, options, owner=_owner(request) or "", max_queued=settings.max_queued_jobs
+        )
+        if job is None:
+            remove_job_files(settings.jobs_dir, job_id)
+            raise _queue_full(settings)
         studio.pool.notify()
         response.headers["Location"] = _job_url(job_id)
         return _job_out(studio, job)
@@ -258,24 +281,26 @@ def _api_router(settings: ServerSettings) -> APIRouter:
     def list_jobs(request: Request, limit: int = Query(50, ge=1, le=500)) -> JobList:
         """Recent jobs, newest first."""
         studio = service(request)
-        return JobList(jobs=[_job_out(studio, job) for job in studio.store.recent(limit)])
+        return JobList(jobs=[_job_out(studio, job) for job in studio.store.recent(limit, _owner(request))])
 
     @router.get("/jobs/{job_id}", response_model=JobOut, responses=_error_docs(401, 404))
     def get_job(request: Request, job_id: str) -> JobOut:
         """Status, progress (0-1 with the stage name), error message and result files of a job."""
         studio = service(request)
-        return _job_out(studio, _find_job(studio, job_id))
+        return _job_out(studio, _find_job(studio, job_id, _owner(request)))
 
     @router.delete("/jobs/{job_id}", status_code=204, responses=_error_docs(401, 404))
     def delete_job(request: Request, job_id: str) -> Response:
-        """Forget a job and its files; a running conversion stops at its next stage."""
+        """Forget a job and its files; a running conversion is stopped in the middle of its stage."""
         studio = service(request)
         if not JOB_ID.match(job_id):
             raise HTTPException(404, f"no job {job_id!r}")
-        previous = studio.store.mark_deleting(job_id)
+        previous = studio.store.mark_deleting(job_id, _owner(request))
         if previous is None:
             raise HTTPException(404, f"no job {job_id!r}")
-        if previous != RUNNING:
+        if previous == RUNNING:
+            studio.pool.cancel(job_id)  # its worker removes the files once it has let go
+        else:
             remove_job_files(settings.jobs_dir, job_id)
             studio.store.remove(job_id)
         return Response(status_code=204)
@@ -291,7 +316,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
     def download_file(request: Request, job_id: str, name: str) -> FileResponse:
         """One result file; the names are those listed in the job's `files`."""
         studio = service(request)
-        job = _find_job(studio, job_id)
+        job = _find_job(studio, job_id, _owner(request))
         if job.status != DONE:
             raise HTTPException(409, f"job {job_id} is {job.status}; its files appear when it is done")
         # Only names the worker recorded are served, and the path is built from the recorded
@@ -327,6 +352,7 @@ def _job_options(
     except ValidationError as error:
         raise OptionError(_validation_message(error.errors())) from None
     for name, value, limit in (
+        ("steps", form.steps, settings.max_steps),
         ("variants", form.variants, settings.max_variants),
         ("faces", form.faces, settings.max_faces),
         ("texture_size", form.texture_size, settings.max_texture_px),
@@ -390,11 +416,25 @@ def _save_upload(folder: Path, data: bytes) -> None:
     write_bytes_atomic(folder / UPLOAD_NAME, data)
 
 
-def _find_job(studio: StudioService, job_id: str) -> Job:
-    job = studio.store.get(job_id) if JOB_ID.match(job_id) else None
+def _find_job(studio: StudioService, job_id: str, owner: str | None) -> Job:
+    """The job, if it exists and (on a server with tokens) belongs to the caller; else 404, never 403."""
+    job = studio.store.get(job_id, owner) if JOB_ID.match(job_id) else None
     if job is None:
         raise HTTPException(404, f"no job {job_id!r}")
     return job
+
+
+def _owner(request: Request) -> str | None:
+    """Whose jobs this request may see: its token's hash, or None (everything) without tokens."""
+    return getattr(request.state, "owner", None)
+
+
+def _queue_full(settings: ServerSettings) -> HTTPException:
+    return HTTPException(
+        503,
+        f"the queue is full ({settings.max_queued_jobs} jobs waiting); try again later",
+        headers={"Retry-After": "30"},
+    )
 
 
 def _job_url(job_id: str) -> str:
@@ -461,14 +501,27 @@ def _limited_receive(receive: Receive, limit: int) -> Receive:
     return limited
 
 
-def _bearer_check(token: str) -> Callable[..., None]:
+def token_owner(token: str) -> str:
+    """The owner recorded on a job: a hash of its token, so the database never holds a token."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _bearer_check(tokens: tuple[str, ...]) -> Callable[..., None]:
     bearer = HTTPBearer(auto_error=False, description="the server's --token")
-    expected = token.encode()
+    expected = [(token.encode(), token_owner(token)) for token in tokens]
 
     # A plain default, not Annotated: the string annotations of this module cannot see `bearer`.
-    def check(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+    def check(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
+    ) -> None:
         given = credentials.credentials.encode() if credentials else b""
-        if not hmac.compare_digest(given, expected):
+        owner = None
+        for token, token_hash in expected:  # every token compared, in constant time each
+            if hmac.compare_digest(given, token):
+                owner = token_hash
+        request.state.owner = owner
+        if owner is None:
             raise HTTPException(
                 401,
                 "a bearer token is required: send 'Authorization: Bearer <token>'",
@@ -570,3 +623,61 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class _HostAndOriginCheck:
+    """Refuse requests whose Host or Origin is not this server's.
+
+    A foreign Host header is how DNS rebinding reaches a localhost server from a web page;
+    a foreign Origin is a page on another site submitting or deleting jobs in the user's
+    browser (cross-site request forgery). Both answer with one-line JSON errors.
+    """
+
+    def __init__(self, app: ASGIApp, settings: ServerSettings) -> None:
+        self.app = app
+        self.any_host = "*" in settings.allowed_hosts
+        self.hosts = set(settings.allowed_hosts)
+        self.origins = set(settings.allowed_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        host = headers.get("host", "")
+        if not self.any_host and _host_name(host) not in self.hosts:
+            await _refuse(send, 400, f"this server does not answer to the host {host[:100]!r}")
+            return
+        origin = headers.get("origin")
+        if origin is not None and not self._origin_allowed(origin.strip().rstrip("/").lower()):
+            await _refuse(send, 403, f"requests from the web page at {origin[:100]!r} are not allowed")
+            return
+        await self.app(scope, receive, send)
+
+    def _origin_allowed(self, origin: str) -> bool:
+        if origin in self.origins:
+            return True
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            return False  # "null" (a sandboxed frame, a file: page) and anything malformed
+        return self.any_host or _host_name(rest) in self.hosts
+
+
+def _host_name(host: str) -> str:
+    """'Example.org:8000' -> 'example.org'; '[::1]:8000' -> '::1'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

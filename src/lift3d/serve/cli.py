@@ -43,6 +43,49 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--max-upload-mb", type=float, default=20.0, help="largest picture accepted [default: 20]"
     )
+    parser.add_argument(
+        "--extra-token",
+        dest="extra_tokens",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="another accepted token; repeat for more. Each token's holder sees only its own jobs",
+    )
+    parser.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer to this Host name (e.g. the name a reverse proxy forwards); '*' for any "
+        "[default: localhost, 127.0.0.1, ::1 and --host]",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        dest="allow_origins",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also accept requests from pages at this origin, e.g. https://studio.example.org",
+    )
+    parser.add_argument(
+        "--trust-network",
+        action="store_true",
+        help="allow listening beyond localhost without --token (only on a network you trust)",
+    )
+    parser.add_argument(
+        "--keep-days",
+        type=float,
+        default=7.0,
+        help="remove finished jobs after this many days; 0 keeps them [default: 7]",
+    )
+    parser.add_argument(
+        "--max-disk-gb",
+        type=float,
+        default=10.0,
+        help="keep results under this size, removing the oldest finished jobs first; 0 for no quota "
+        "[default: 10]",
+    )
     parser.set_defaults(run=run_serve)
 
 
@@ -56,17 +99,31 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from lift3d.serve.app import create_app
     from lift3d.serve.service import DataDirLock
-    from lift3d.serve.settings import MEGABYTE, ServerSettings
+    from lift3d.serve.settings import LOCAL_HOSTS, MEGABYTE, ServerSettings
 
     if not 0 <= args.port <= 65535:
         raise OptionError(f"--port must be between 0 and 65535, got {args.port}")
-    if args.max_upload_mb <= 0:
-        raise OptionError(f"--max-upload-mb must be positive, got {args.max_upload_mb}")
+    if not 0 < args.max_upload_mb <= 1024:
+        raise OptionError(f"--max-upload-mb must be from 0 to 1024, got {args.max_upload_mb}")
+    token = args.token or os.environ.get("LIFT3D_TOKEN", "")
+    if not token and not _is_loopback(args.host) and not args.trust_network:
+        raise OptionError(
+            f"refusing to listen on {args.host} without --token: anyone who can reach it could use it "
+            "(add --trust-network if this network is yours alone)"
+        )
+    hosts = [*LOCAL_HOSTS, *args.allow_hosts]
+    if args.host not in ("0.0.0.0", "::"):  # a wildcard address is not a name clients use
+        hosts.append(args.host)
     settings = ServerSettings(
         data_dir=Path(args.data_dir).resolve(),
         workers=args.workers,
-        token=args.token or os.environ.get("LIFT3D_TOKEN", ""),
+        token=token,
+        extra_tokens=tuple(args.extra_tokens),
         max_upload_bytes=int(args.max_upload_mb * MEGABYTE),
+        allowed_hosts=tuple(dict.fromkeys(hosts)),
+        allowed_origins=tuple(args.allow_origins),
+        keep_days=args.keep_days,
+        max_disk_gb=args.max_disk_gb,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     logger = logging.getLogger("lift3d.serve")
@@ -79,9 +136,20 @@ def run_serve(args: argparse.Namespace) -> int:
     probe.acquire()
     probe.release()
     if not settings.token and not _is_loopback(args.host):
-        logger.warning("listening on %s without --token: anyone who can reach it can use it", args.host)
+        logger.warning(
+            "listening on %s without --token (--trust-network): anyone there can use it", args.host
+        )
     logger.info("studio data in %s", settings.data_dir)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        http=header_timeout_protocol(settings.header_timeout_s),
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 
@@ -92,3 +160,36 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def header_timeout_protocol(timeout_s: float) -> type:
+    """uvicorn's h11 protocol, closing a connection that sends no whole request head for `timeout_s`.
+
+    uvicorn times out idle keep-alive connections only after a response, so a client that
+    connects and sends nothing, or half a header, held its connection for ever (a thousand
+    of them were held open). The body of an upload has its own deadline in the app.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutH11Protocol(H11Protocol):
+        def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def, override]
+            super().connection_made(transport)
+            self._seen_cycle: object = None
+            self._deadline = self.loop.call_later(timeout_s, self._check_progress)
+
+        def _check_progress(self) -> None:
+            if self.transport.is_closing():
+                return
+            cycle = self.cycle
+            busy = cycle is not None and not cycle.response_complete
+            if not busy and cycle is self._seen_cycle:  # no new request head in a whole period
+                self.transport.close()
+                return
+            self._seen_cycle = cycle
+            self._deadline = self.loop.call_later(timeout_s, self._check_progress)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._deadline.cancel()
+            super().connection_lost(exc)
+
+    return HeaderTimeoutH11Protocol

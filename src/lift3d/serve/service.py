@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from lift3d.api import GENERATORS, Converter
 from lift3d.errors import Lift3DError
 from lift3d.serve.settings import ServerSettings
 from lift3d.serve.store import JobStore
-from lift3d.serve.worker import WorkerPool, remove_job_files
+from lift3d.serve.worker import WorkerPool, remove_job_files, remove_leftover_temporaries
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +89,22 @@ def open_service(
         for folder in settings.jobs_dir.iterdir():
             if folder.name not in known:  # left by a crash between saving an upload and queueing it
                 remove_job_files(settings.jobs_dir, folder.name)
+        leftovers = remove_leftover_temporaries(settings.jobs_dir)
+        if leftovers:
+            logger.info("removed %d temporary file(s) left by an interrupted save", leftovers)
+        enforce_retention(settings, store)
         if recovery.requeued:
             logger.info("re-queued %d job(s) interrupted by the last shutdown", len(recovery.requeued))
         # Finding the installed generators imports the model code (seconds); do it before serving.
         generators = available_generators()
-        pool = WorkerPool(store, settings.jobs_dir, settings.workers, settings.max_pixels, converter_factory)
+        pool = WorkerPool(
+            store,
+            settings.jobs_dir,
+            settings.workers,
+            settings.max_pixels,
+            converter_factory,
+            on_finished=lambda: enforce_retention(settings, store),
+        )
         pool.start()
     except BaseException:
         lock.release()
@@ -107,3 +119,48 @@ def available_generators() -> list[str]:
     from lift3d.generate.diffusion.weights import shipped_model_dir
 
     return [name for name in GENERATORS if name != "diffusion" or shipped_model_dir() is not None]
+
+
+def enforce_retention(settings: ServerSettings, store: JobStore, now: float | None = None) -> list[str]:
+    """Remove finished jobs past `keep_days`, then the oldest finished ones while over `max_disk_gb`.
+
+    Queued and running jobs are never removed; returns the ids removed.
+    """
+    now = time.time() if now is None else now
+    finished = store.finished_oldest_first()
+    removed = []
+    if settings.keep_days > 0:
+        cutoff = now - settings.keep_days * 86400
+        for job in finished:
+            if (job.finished_at or job.created_at) < cutoff and store.mark_deleting(job.id) is not None:
+                remove_job_files(settings.jobs_dir, job.id)
+                store.remove(job.id)
+                removed.append(job.id)
+    if settings.max_disk_gb > 0:
+        quota = settings.max_disk_gb * 2**30
+        used = folder_bytes(settings.jobs_dir)
+        for job in finished:
+            if used <= quota:
+                break
+            if job.id in removed or store.mark_deleting(job.id) is None:
+                continue
+            size = folder_bytes(settings.jobs_dir / job.id)
+            remove_job_files(settings.jobs_dir, job.id)
+            store.remove(job.id)
+            removed.append(job.id)
+            used -= size
+    if removed:
+        logger.info("retention removed %d finished job(s)", len(removed))
+    return removed
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the regular files under `folder` (links not followed)."""
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+        except OSError:  # removed meanwhile
+            continue
+    return total

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added the owner column
 # A job whose conversion was cut short this many times by the server stopping (a crash,
 # an out-of-memory kill) is failed rather than retried forever at every start.
 MAX_ATTEMPTS = 3
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at REAL NOT NULL,
     started_at REAL,
     finished_at REAL,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
 """
@@ -53,6 +54,7 @@ class Job:
     started_at: float | None = None
     finished_at: float | None = None
     attempts: int = 0
+    owner: str = ""  # a hash of the bearer token that queued it; "" on a server without tokens
 
 
 @dataclass(frozen=True)
@@ -82,36 +84,58 @@ class JobStore:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
             self._connection.executescript(_SCHEMA)
+            columns = {row["name"] for row in self._connection.execute("PRAGMA table_info(jobs)")}
+            if "owner" not in columns:  # a data folder from a version-1 server
+                self._connection.execute("ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
             self._connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
 
-    def add(self, job_id: str, source: str, options: dict) -> Job:
-        with self._lock:
-            self._connection.execute(
-                "INSERT INTO jobs (id, status, source, options, created_at) VALUES (?, ?, ?, ?, ?)",
-                (job_id, QUEUED, source, json.dumps(options), time.time()),
-            )
-        job = self.get(job_id)
-        assert job is not None
-        return job
+    def add(
+        self, job_id: str, source: str, options: dict, owner: str = "", max_queued: int | None = None
+    ) -> Job | None:
+        """Queue a job; None when `max_queued` jobs are already waiting.
 
-    def get(self, job_id: str) -> Job | None:
-        """The job, or None when it does not exist or is being deleted."""
+        Counting and inserting are one statement, so concurrent submissions cannot
+        overshoot the limit (counting first, then inserting, let 112 in against 100).
+        """
+        limit = -1 if max_queued is None else max_queued
+        with self._lock:
+            cursor = self._connection.execute(
+                "INSERT INTO jobs (id, status, source, options, created_at, owner) "
+                "SELECT ?, ?, ?, ?, ?, ? WHERE ? < 0 OR (SELECT COUNT(*) FROM jobs WHERE status = ?) < ?",
+                (job_id, QUEUED, source, json.dumps(options), time.time(), owner, limit, QUEUED, limit),
+            )
+        if cursor.rowcount != 1:
+            return None
+        return self.get(job_id)
+
+    def get(self, job_id: str, owner: str | None = None) -> Job | None:
+        """The job, or None when it does not exist, is being deleted or (given `owner`) is another's."""
         with self._lock:
             row = self._connection.execute(
-                "SELECT * FROM jobs WHERE id = ? AND status != ?", (job_id, DELETING)
+                "SELECT * FROM jobs WHERE id = ? AND status != ? AND (? IS NULL OR owner = ?)",
+                (job_id, DELETING, owner, owner),
             ).fetchone()
         return _job(row) if row else None
 
-    def recent(self, limit: int = 50) -> list[Job]:
-        """Newest first."""
+    def recent(self, limit: int = 50, owner: str | None = None) -> list[Job]:
+        """Newest first; only `owner`'s when given."""
         with self._lock:
             rows = self._connection.execute(
-                "SELECT * FROM jobs WHERE status != ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                (DELETING, limit),
+                "SELECT * FROM jobs WHERE status != ? AND (? IS NULL OR owner = ?) "
+                "ORDER BY created_at DESC, id DESC LIMIT ?",
+                (DELETING, owner, owner, limit),
+            ).fetchall()
+        return [_job(row) for row in rows]
+
+    def finished_oldest_first(self) -> list[Job]:
+        """Done and failed jobs, the longest finished first: what retention removes."""
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY finished_at, id", (DONE, FAILED)
             ).fetchall()
         return [_job(row) for row in rows]
 
@@ -174,15 +198,16 @@ class JobStore:
             (QUEUED,),
         )
 
-    def mark_deleting(self, job_id: str) -> str | None:
-        """Hide a job from the API; return the status it had (None if unknown).
+    def mark_deleting(self, job_id: str, owner: str | None = None) -> str | None:
+        """Hide a job from the API; return the status it had (None if unknown or another's).
 
         A running job keeps its row as `deleting` until its worker stops; any other job is
         ready to be removed by the caller.
         """
         with self._lock:
             row = self._connection.execute(
-                "SELECT status FROM jobs WHERE id = ? AND status != ?", (job_id, DELETING)
+                "SELECT status FROM jobs WHERE id = ? AND status != ? AND (? IS NULL OR owner = ?)",
+                (job_id, DELETING, owner, owner),
             ).fetchone()
             if row is None:
                 return None
@@ -256,4 +281,5 @@ def _job(row: sqlite3.Row) -> Job:
         started_at=row["started_at"],
         finished_at=row["finished_at"],
         attempts=int(row["attempts"]),
+        owner=row["owner"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import shutil
 import threading
@@ -27,12 +28,59 @@ PREVIEW_NAME = "preview.png"
 IDLE_POLL_S = 2.0
 
 
-class _Stopped(Exception):
+# Both derive from BaseException, as KeyboardInterrupt does: they may be raised anywhere inside
+# a conversion, and a library's `except Exception` must not turn them into a failed job.
+class _Stopped(BaseException):
     """Raised inside a conversion when the server is stopping: the job goes back in the queue."""
 
 
-class _Deleted(Exception):
+class _Deleted(BaseException):
     """Raised inside a conversion when its job was deleted: the work is thrown away."""
+
+
+class _Interruptible:
+    """Stops a worker thread in the middle of a stage by raising an exception inside it.
+
+    A stage can run for minutes (many sampling steps) without reaching a stage boundary,
+    so a deleted job or a stopping server interrupts it at once: CPython raises the
+    exception at the thread's next Python instruction (a denoising step, a loop turn),
+    well within a second; only a single long C call (one UV unwrap) finishes first.
+    The exception is only ever raised while the thread is inside the conversion itself,
+    never while it holds the store's lock or writes its results.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._armed: dict[int, str] = {}  # thread id -> job id, while interruptible
+        self._raised: dict[int, type[BaseException]] = {}
+
+    def arm(self, job_id: str) -> None:
+        with self._guard:
+            self._armed[threading.get_ident()] = job_id
+
+    def disarm(self) -> None:
+        """Leave the interruptible part; an exception raised at the last moment is raised here instead."""
+        ident = threading.get_ident()
+        with self._guard:
+            self._armed.pop(ident, None)
+            raised = self._raised.pop(ident, None)
+            if raised is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
+        if raised is not None:
+            raise raised
+
+    def interrupt(self, exception: type[BaseException], job_id: str | None = None) -> int:
+        """Raise `exception` in the threads converting `job_id` (all armed threads if None)."""
+        count = 0
+        with self._guard:
+            for ident, armed_job in self._armed.items():
+                if (job_id is None or armed_job == job_id) and ident not in self._raised:
+                    self._raised[ident] = exception
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                        ctypes.c_ulong(ident), ctypes.py_object(exception)
+                    )
+                    count += 1
+        return count
 
 
 def job_dir(jobs_dir: Path, job_id: str) -> Path:
@@ -41,6 +89,16 @@ def job_dir(jobs_dir: Path, job_id: str) -> Path:
 
 def remove_job_files(jobs_dir: Path, job_id: str) -> None:
     shutil.rmtree(job_dir(jobs_dir, job_id), ignore_errors=True)
+
+
+def remove_leftover_temporaries(jobs_dir: Path) -> int:
+    """Delete the hidden temporary files (`lift3d.files`) a killed server left in job folders."""
+    removed = 0
+    for path in jobs_dir.glob("*/.*"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def stage_count(variants: int) -> int:
@@ -64,8 +122,10 @@ class WorkerPool:
         workers: int,
         max_pixels: int,
         converter_factory: Callable[[str], Converter] = Converter,
+        on_finished: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        self.on_finished = on_finished  # after every job: retention runs here
         self.jobs_dir = jobs_dir
         self.max_pixels = max_pixels
         self.converter_factory = converter_factory
@@ -76,6 +136,7 @@ class WorkerPool:
         self._stopping = threading.Event()
         self._wake = threading.Condition()
         self._wake_count = 0
+        self._interruptible = _Interruptible()
 
     def start(self) -> None:
         for thread in self._threads:
@@ -87,10 +148,15 @@ class WorkerPool:
             self._wake_count += 1
             self._wake.notify_all()
 
+    def cancel(self, job_id: str) -> None:
+        """Stop converting a job that was just deleted, in the middle of its stage."""
+        self._interruptible.interrupt(_Deleted, job_id)
+
     def stop(self, timeout_s: float = 30.0) -> None:
-        """Stop taking jobs; running ones stop at their next stage and go back in the queue."""
+        """Stop taking jobs; running ones are interrupted and go back in the queue."""
         self._stopping.set()
         self.notify()
+        self._interruptible.interrupt(_Stopped)
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout_s)
@@ -107,6 +173,11 @@ class WorkerPool:
                         self._wake.wait(IDLE_POLL_S)
                 continue
             self._run(job, converters)
+            if self.on_finished is not None:
+                try:
+                    self.on_finished()
+                except Exception:  # housekeeping must never stop the worker
+                    logger.exception("after job %s: housekeeping failed", job.id)
 
     def _run(self, job: Job, converters: dict[str, Converter]) -> None:
         folder = job_dir(self.jobs_dir, job.id)
@@ -118,6 +189,9 @@ class WorkerPool:
             self.store.release(job.id)
             return
         except _Deleted:
+            logger.info("job %s: deleted while converting, stopped", job.id)
+            # The interrupted converter may hold half-loaded adapters: start the next job afresh.
+            converters.pop(job.options.get("convert", {}).get("generator", ""), None)
             self._discard(job.id)
             return
         except Lift3DError as error:
@@ -147,22 +221,28 @@ class WorkerPool:
 
         def on_stage(name: str) -> None:
             nonlocal started
+            self._interruptible.disarm()  # the store's lock is taken below: no interruption in there
             if self._stopping.is_set():
                 raise _Stopped
             if not self.store.set_progress(job.id, started / total, name):
                 raise _Deleted
             started += 1
+            self._interruptible.arm(job.id)
 
         on_stage("read")
-        picture = read_picture_bytes(
-            (folder / UPLOAD_NAME).read_bytes(), job.source, max_pixels=self.max_pixels
-        )
-        converter = converters.get(options.generator)
-        if converter is None:
-            converter = converters[options.generator] = self.converter_factory(options.generator)
-        timer = StageTimer(on_stage=lambda name: None if name == "read" else on_stage(name))
-        assets = converter.convert(picture, options, timer)
+        try:
+            picture = read_picture_bytes(
+                (folder / UPLOAD_NAME).read_bytes(), job.source, max_pixels=self.max_pixels
+            )
+            converter = converters.get(options.generator)
+            if converter is None:
+                converter = converters[options.generator] = self.converter_factory(options.generator)
+            timer = StageTimer(on_stage=lambda name: None if name == "read" else on_stage(name))
+            assets = converter.convert(picture, options, timer)
+        finally:
+            self._interruptible.disarm()
         on_stage("save")
+        self._interruptible.disarm()
         return write_results(assets, folder, formats)
 
 

@@ -76,8 +76,13 @@ def add_adapter(commands: argparse._SubParsersAction) -> None:
     listing = adapter_commands.add_parser("list", help="the adapters shipped with lift3d")
     listing.set_defaults(run=run_adapter_list)
 
-    info = adapter_commands.add_parser("info", help="what an adapter file says about itself")
+    info = adapter_commands.add_parser(
+        "info", help="check an adapter file and show what it says about itself"
+    )
     info.add_argument("adapter", metavar="NAME_OR_PATH")
+    info.add_argument(
+        "--model", help="base model folder the adapter must fit [default: the shipped model, if installed]"
+    )
     info.set_defaults(run=run_adapter_info)
 
     merge = adapter_commands.add_parser(
@@ -147,9 +152,10 @@ def run_adapter_list(args: argparse.Namespace) -> int:
 
 
 def run_adapter_info(args: argparse.Namespace) -> int:
-    from lift3d.generate.adapters.files import adapter_info
+    from lift3d.generate.adapters.files import check_adapter
 
-    print(json.dumps(adapter_info(args.adapter).as_dict(), indent=2))
+    # Every check a conversion makes: a file `info` describes is one `convert` accepts.
+    print(json.dumps(check_adapter(args.adapter, args.model).as_dict(), indent=2))
     return 0
 
 

@@ -105,6 +105,8 @@ def _read_header(path: Path) -> tuple[dict, dict, int]:
         raise ModelError(f"cannot read adapter {path}: {error.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise _fail(path, "header is not JSON") from None
+    except RecursionError:
+        raise _fail(path, "header JSON is nested too deeply") from None
     if not isinstance(header, dict):
         raise _fail(path, "header is not a JSON object")
     metadata = header.pop("__metadata__", None)
@@ -114,6 +116,7 @@ def _read_header(path: Path) -> tuple[dict, dict, int]:
         raise _fail(path, f"{len(header)} tensors")
     data_bytes = size - 8 - header_bytes
     end_max = 0
+    spans: list[tuple[int, int, str]] = []
     for name, entry in header.items():
         if not isinstance(entry, dict) or entry.get("dtype") not in _DTYPE_BYTES:
             raise _fail(path, f"tensor {name!r} has an unsupported type")
@@ -133,23 +136,57 @@ def _read_header(path: Path) -> tuple[dict, dict, int]:
         ):
             raise _fail(path, f"tensor {name!r} lies outside the file or has the wrong size")
         end_max = max(end_max, end)
+        spans.append((begin, end, name))
     if end_max != data_bytes:
         raise _fail(path, "file size does not match its header")
+    spans.sort()
+    for (_, end, name), (begin, _, following) in zip(spans, spans[1:], strict=False):
+        if begin < end:  # two tensors sharing bytes: a crafted file, never one safetensors wrote
+            raise _fail(path, f"tensors {name!r} and {following!r} overlap in the file")
     return header, metadata, size
 
 
 def _parse_metadata(path: Path, metadata: dict) -> dict:
+    """The adapter record, every field of the type it must have, rank and alpha in their ranges."""
     try:
         record = json.loads(metadata["lift3d_adapter"])
-        record["rank"], record["alpha"] = int(record["rank"]), float(record["alpha"])
-        record["target_modules"] = tuple(str(name) for name in record["target_modules"])
-        str(record["base_model"]["weights_sha256"])
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError):
+    except RecursionError:
+        raise _fail(path, "metadata JSON is nested too deeply") from None
+    except (KeyError, TypeError, ValueError):
         raise _fail(path, "metadata is incomplete") from None
+    if not isinstance(record, dict):
+        raise _fail(path, "metadata is not a JSON object")
     if record.get("format_version") != FORMAT_VERSION:
         raise _fail(
-            path, f"format version {record.get('format_version')!r} (this lift3d reads {FORMAT_VERSION})"
+            path,
+            f"format version {str(record.get('format_version'))[:20]!r} (this lift3d reads {FORMAT_VERSION})",
         )
+    base = record.get("base_model")
+    targets = record.get("target_modules")
+    rank, alpha = record.get("rank"), record.get("alpha")
+    if not (isinstance(base, dict) and isinstance(base.get("weights_sha256"), str)):
+        raise _fail(path, "metadata has no base model hash")
+    if not (isinstance(targets, list) and targets and all(isinstance(name, str) for name in targets)):
+        raise _fail(path, "metadata target_modules must be a list of module names")
+    for key in ("data", "metrics"):
+        if not isinstance(record.get(key, {}), dict):
+            raise _fail(path, f"metadata {key} must be a JSON object, not {type(record[key]).__name__}")
+    for key in ("style", "lift3d", "name"):
+        if not isinstance(record.get(key, ""), str):
+            raise _fail(path, f"metadata {key} must be a string")
+    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (rank, alpha)):
+        raise _fail(path, "metadata rank and alpha must be numbers")
+    if not math.isfinite(rank) or rank != int(rank):
+        raise _fail(path, f"rank {rank!r} is not a whole number")
+    try:  # the same ranges as training: a rank of 1e9 or an alpha of 1e300 never came from us
+        config = AdapterConfig(rank=int(rank), alpha=float(alpha), target_modules=tuple(targets))
+    except OptionError as error:
+        raise _fail(path, str(error)) from None
+    record["rank"], record["alpha"], record["target_modules"] = (
+        config.rank,
+        config.alpha,
+        config.target_modules,
+    )
     return record
 
 
@@ -199,7 +236,47 @@ def read_adapter(path_or_name: str | os.PathLike) -> tuple[dict[str, torch.Tenso
     for name, tensor in tensors.items():
         if not torch.isfinite(tensor).all():
             raise _fail(path, f"tensor {name!r} has non-finite values")
+    _check_lora_shapes(path, {name: tuple(tensor.shape) for name, tensor in tensors.items()}, info.rank)
     return {name: tensor.float() for name, tensor in tensors.items()}, info
+
+
+def _check_lora_shapes(path: Path, shapes: dict[str, tuple[int, ...]], rank: int) -> None:
+    """Every module has an A (rank x in) and a B (out x rank) factor: swapped or odd shapes are refused."""
+    for name, shape in shapes.items():
+        module, _, factor = name.rpartition(".lora_")
+        if factor not in ("A.weight", "B.weight") or not module:
+            raise _fail(path, f"tensor {name!r} is not a LoRA factor")
+        partner = f"{module}.lora_{'B' if factor == 'A.weight' else 'A'}.weight"
+        if partner not in shapes:
+            raise _fail(path, f"tensor {name!r} has no {partner.rpartition('.lora_')[2][0]} factor")
+        rank_axis = 0 if factor == "A.weight" else 1
+        if shape[rank_axis] != rank:
+            raise _fail(path, f"tensor {name!r} has shape {list(shape)}, not rank {rank} on axis {rank_axis}")
+
+
+def check_adapter(path_or_name: str | os.PathLike, model_dir: str | os.PathLike | None = None) -> AdapterInfo:
+    """Everything a conversion would check before using the adapter, without loading a model.
+
+    The header, metadata, weights (finite, LoRA shapes of its rank) and, when a model
+    folder is given or shipped, that the adapter was trained for those exact base weights.
+    """
+    _, info = read_adapter(path_or_name)
+    if model_dir is None:
+        from lift3d.generate.diffusion.weights import shipped_model_dir
+
+        model_dir = shipped_model_dir()
+    if model_dir is not None:
+        weights = Path(model_dir) / "unet" / "diffusion_pytorch_model.safetensors"
+        try:
+            identity = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+        except OSError as error:
+            raise ModelError(f"cannot read the model weights {weights}: {error.strerror}") from None
+        if info.base_weights_sha256 != identity:
+            raise ModelError(
+                f"adapter {Path(info.path).name} was trained for base model {info.base_weights_sha256[:40]}, "
+                f"but the model is {identity}; use the matching model or retrain the adapter"
+            )
+    return info
 
 
 def _shipped_adapter_paths() -> list[Path]:

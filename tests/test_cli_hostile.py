@@ -1,0 +1,87 @@
+"""Careless and hostile command lines: absurd numbers, a folder as output, piped errors (issue 19)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lift3d.cli import main
+
+FAST = ["--generator", "inflate", "--faces", "3000", "--texture-size", "128", "--quiet"]
+
+
+@pytest.fixture
+def picture(tmp_path: Path) -> Path:
+    rows, cols = np.mgrid[0:64, 0:64]
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[(cols - 32) ** 2 + (rows - 32) ** 2 < 400] = [200, 40, 40, 255]
+    path = tmp_path / "disc.png"
+    Image.fromarray(rgba).save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--seed", str(2**64)], ("seed", "4,294,967,295")),
+        (["--seed", "-1"], ("seed",)),
+        (["--height", "1e308"], ("height_m", "1,000")),
+        (["--height", "1e-300"], ("height_m", "0.001")),
+        (["--height", "nan"], ("height_m",)),
+        (["--steps", "100000"], ("steps",)),
+        (["--faces", str(10**12)], ("max_faces",)),
+        (["--variants", "1000"], ("variants",)),
+        (["--ensemble", "1000"], ("ensemble",)),
+        (["--texture-size", str(10**9)], ("texture_px",)),
+    ],
+)
+def test_absurd_numbers_are_refused_in_one_line(tmp_path, picture, capsys, flags, words) -> None:
+    output = tmp_path / "out.glb"
+    assert main(["convert", str(picture), "-o", str(output), *FAST, *flags]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("lift3d: error:"), error
+    for word in words:
+        assert word in error
+    assert not output.exists()
+
+
+def test_an_existing_folder_as_output_is_refused_not_renamed(tmp_path, picture, capsys) -> None:
+    folder = tmp_path / "some_folder"
+    folder.mkdir()
+    assert main(["convert", str(picture), "-o", str(folder), *FAST]) == 3
+    error = capsys.readouterr().err
+    assert "some_folder: it is a folder" in error and error.count("\n") == 1
+    assert not (tmp_path / "some_folder.glb").exists()
+
+
+def test_piped_errors_have_no_progress_fragments(tmp_path) -> None:
+    """Without --quiet and with stderr a pipe, the error is the only thing on stderr."""
+    fake = tmp_path / "notes.png"
+    fake.write_text("not a picture\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lift3d.cli",
+            "convert",
+            str(fake),
+            "--generator",
+            "inflate",
+            "-o",
+            str(tmp_path / "x.glb"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("lift3d: error: cannot read"), repr(result.stderr)
+    assert result.stderr.count("\n") == 1 and "\r" not in result.stderr
