@@ -15,7 +15,15 @@ import argparse
 import numpy as np
 
 from lift3d.data.characters import character_sample, view_to_pixels
-from lift3d.rig.place import JOINT_PATH, _path_features, humanoid_paths, outline_graph, template_key
+from lift3d.rig.place import (
+    HUMANOID_MIN_CONFIDENCE,
+    JOINT_PATH,
+    REFERENCE_SIZE_PX,
+    _path_features,
+    humanoid_paths,
+    outline_graph,
+    template_key,
+)
 
 TRAINING_SEEDS_START = 10000
 
@@ -31,25 +39,29 @@ def main() -> None:
     for seed in range(TRAINING_SEEDS_START, TRAINING_SEEDS_START + args.count):
         sample = character_sample(seed, args.size)
         reading = humanoid_paths(outline_graph(sample.mask))
-        if reading is None:
+        if reading is None or reading.confidence < HUMANOID_MIN_CONFIDENCE:
             continue
         read += 1
         truth = view_to_pixels(sample.skeleton.positions[:, :2], args.size)[:, ::-1]  # (row, column)
         for name, point in zip(sample.skeleton.names, truth, strict=True):
             path = reading.paths[JOINT_PATH[name]]
             key = template_key(name)
-            rows.setdefault(key, []).append(_path_features(path))
-            targets.setdefault(key, []).append(path.project(point))
-    print(f"# {read}/{args.count} training characters read as humanoids")
+            rows.setdefault(key, []).append(_path_features(path, args.size / REFERENCE_SIZE_PX))
+            targets.setdefault(key, []).append(path.project(point) / (args.size / REFERENCE_SIZE_PX))
+    print(f"# {read}/{args.count} training characters read as humanoids (confidence >= the threshold)")
     print("HUMANOID_TEMPLATE: dict[str, tuple[float, ...]] = {")
     for key in rows:
         features, target = np.array(rows[key]), np.array(targets[key])
         used = features.any(axis=0)
         coefficients = np.zeros(features.shape[1])
-        coefficients[used] = np.linalg.lstsq(features[:, used], target, rcond=None)[0]
-        residual = np.sqrt(np.mean((features @ coefficients - target) ** 2))
+        keep = np.ones(len(target), dtype=bool)
+        for _ in range(3):  # trimmed least squares: a misread path must not pull the template
+            coefficients[used] = np.linalg.lstsq(features[keep][:, used], target[keep], rcond=None)[0]
+            error = np.abs(features @ coefficients - target)
+            keep = error <= max(3.0 * float(np.median(error)), 1.0)
+        residual = np.sqrt(np.mean((features @ coefficients - target)[keep] ** 2))
         values = ", ".join(f"{value:.4f}" for value in coefficients)
-        print(f'    "{key}": ({values}),  # rms {residual:.2f} px')
+        print(f'    "{key}": ({values}),  # rms {residual:.2f} px, {keep.mean():.0%} kept')
     print("}")
 
 

@@ -143,7 +143,9 @@ def humanoid(rng: np.random.Generator) -> Character:
             "body",
         ),
         Part(ellipsoid([hip_half + leg_radius, leg_radius * 2.0, torso_depth * 0.9], hips), "legs"),
-        Part(capsule(neck_base - lean * torso_length * 0.1, joints["head"] + lean * 0.02, arm_radius), "body"),
+        Part(
+            capsule(neck_base - lean * torso_length * 0.1, joints["head"] + lean * 0.02, arm_radius), "body"
+        ),
         # shoulders: the arms hang from a bar across the top of the torso
         Part(capsule(joints["upper_arm.L"], joints["upper_arm.R"], arm_radius * 1.25), "body"),
         Part(
@@ -169,7 +171,10 @@ def humanoid(rng: np.random.Generator) -> Character:
             ),
         ]
     for side in (-1.0, 1.0):
-        eye = head_centre + np.array([side * 0.35, 0.15, 0.92]) / np.linalg.norm([0.35, 0.15, 0.92]) * head_radius
+        eye = (
+            head_centre
+            + np.array([side * 0.35, 0.15, 0.92]) / np.linalg.norm([0.35, 0.15, 0.92]) * head_radius
+        )
         parts.append(Part(sphere(head_radius * 0.15, eye, 12), "eye"))
     union = union_parts(parts)
     if union.mesh.body_count != 1:
@@ -219,4 +224,11 @@ def character_sample(seed: int, size_px: int = 128) -> CharacterSample:
     raise RuntimeError(f"seed {seed}: no valid character after {ATTEMPTS} attempts")
 
 
-__all__ = ["HUMANOID_JOINTS", "Character", "CharacterSample", "character_sample", "humanoid", "render_character"]
+__all__ = [
+    "HUMANOID_JOINTS",
+    "Character",
+    "CharacterSample",
+    "character_sample",
+    "humanoid",
+    "render_character",
+]

@@ -144,7 +144,12 @@ def jump(skeleton: Skeleton) -> Clip:
     return Clip("jump", times, rotations, offsets)
 
 
-HUMANOID_CLIPS: dict[str, Callable[[Skeleton], Clip]] = {"idle": idle, "walk": walk, "wave": wave, "jump": jump}
+HUMANOID_CLIPS: dict[str, Callable[[Skeleton], Clip]] = {
+    "idle": idle,
+    "walk": walk,
+    "wave": wave,
+    "jump": jump,
+}
 
 
 def chain_sway(skeleton: Skeleton) -> Clip:

@@ -30,11 +30,13 @@ SPUR_SWELL_RATIO = 0.9
 # Below this confidence a shape is given a chain skeleton instead of the humanoid one.
 HUMANOID_MIN_CONFIDENCE = 0.5
 MAX_CHAIN_JOINTS = 32
+REFERENCE_SIZE_PX = 128
 
 # Which path each humanoid joint lies on, and the template: arclength along the path
 # (pixels) = coefficients . path features (see `_path_features`). Fitted by least
 # squares on training characters (seeds 10000-10299) with benchmarks/rig_tune.py; the
-# held-out measurement is in benchmarks/rig_quality.py.
+# held-out measurement is in benchmarks/rig_quality.py. Lengths are in pixels of a
+# REFERENCE_SIZE_PX mask; other sizes are scaled to it.
 JOINT_PATH: dict[str, str] = {
     "hips": "spine",
     "spine": "spine",
@@ -56,17 +58,17 @@ JOINT_PATH: dict[str, str] = {
 }
 FEATURE_NAMES = ("length", "start_thickness", "end_thickness", "junction", "one")
 HUMANOID_TEMPLATE: dict[str, tuple[float, ...]] = {
-    "hips": (-0.0388, 0.0201, 0.0745, 0.0700, -0.2871),  # rms 0.33 px
-    "spine": (0.0756, 0.1149, -0.1273, 0.3253, -1.1503),  # rms 0.66 px
-    "chest": (0.2839, 0.2285, -0.5456, 0.4029, 0.3357),  # rms 1.01 px
-    "neck": (0.4925, 0.3203, -0.9319, 0.4539, 0.8235),  # rms 1.43 px
-    "head": (0.7019, 0.3303, -1.3424, 0.2707, 1.0594),  # rms 1.47 px
-    "upper_arm": (0.0330, 1.3139, -0.3551, 0.0000, 0.0002),  # rms 1.15 px
-    "lower_arm": (0.4805, 0.7123, -0.7724, 0.0000, -0.5425),  # rms 1.38 px
-    "hand": (0.9628, 0.0562, -1.3713, 0.0000, -1.6539),  # rms 1.09 px
-    "upper_leg": (0.0204, 0.8733, -0.5126, 0.0000, 0.2129),  # rms 1.12 px
-    "lower_leg": (0.5070, 0.2694, -0.3730, 0.0000, -0.4096),  # rms 1.39 px
-    "foot": (1.0029, -0.3479, -0.1676, 0.0000, -1.1453),  # rms 0.84 px
+    "hips": (-0.0315, 0.0293, 0.0561, 0.0547, -0.2486),  # rms 0.29 px, 97% kept
+    "spine": (0.0999, 0.1318, -0.1682, 0.2975, -1.5306),  # rms 0.57 px, 90% kept
+    "chest": (0.3371, 0.1859, -0.6242, 0.3483, -0.1147),  # rms 0.79 px, 89% kept
+    "neck": (0.6030, 0.2108, -1.1084, 0.3410, 0.1882),  # rms 1.13 px, 89% kept
+    "head": (0.9237, 0.0660, -1.7217, 0.0531, 0.3255),  # rms 0.74 px, 86% kept
+    "upper_arm": (0.0372, 1.3123, -0.3363, 0.0000, -0.2736),  # rms 1.02 px, 93% kept
+    "lower_arm": (0.4958, 0.6939, -0.7883, 0.0000, -1.1488),  # rms 1.26 px, 94% kept
+    "hand": (0.9725, 0.0470, -1.5301, 0.0000, -1.4521),  # rms 0.88 px, 93% kept
+    "upper_leg": (0.0177, 0.8295, -0.4829, 0.0000, 0.5157),  # rms 0.97 px, 97% kept
+    "lower_leg": (0.5032, 0.3004, -0.4437, 0.0000, -0.2752),  # rms 1.32 px, 98% kept
+    "foot": (1.0041, -0.3366, -0.2180, 0.0000, -1.1358),  # rms 0.62 px, 89% kept
 }
 
 
@@ -132,6 +134,7 @@ class Placement:
 
 def outline_graph(mask: np.ndarray) -> OutlineGraph:
     """The medial axis of the mask's largest component, with short spurs pruned."""
+    unit_px = mask.shape[0] / REFERENCE_SIZE_PX
     labels, count = ndimage.label(mask)
     if count == 0:
         raise ValueError("the mask is empty")
@@ -141,7 +144,7 @@ def outline_graph(mask: np.ndarray) -> OutlineGraph:
     axis = skeletonize(solid)
     for _ in range(8):
         graph = _pixel_graph(axis, distance)
-        pruned = _prune_spurs(axis, graph)
+        pruned = _prune_spurs(axis, graph, SPUR_MIN_PX * unit_px)
         if pruned is None:
             return graph
         axis = pruned
@@ -160,7 +163,9 @@ def _pixel_graph(axis: np.ndarray, distance: np.ndarray) -> OutlineGraph:
         if d_row and d_column:
             # a diagonal step around a corner that a pair of straight steps already joins
             # would make every staircase pixel look like a junction
-            corner = (padded[rows + 1 + d_row, columns + 1] >= 0) | (padded[rows + 1, columns + 1 + d_column] >= 0)
+            corner = (padded[rows + 1 + d_row, columns + 1] >= 0) | (
+                padded[rows + 1, columns + 1 + d_column] >= 0
+            )
             linked &= ~corner
         sources.append(index[rows, columns][linked])
         targets.append(neighbour[linked])
@@ -180,7 +185,7 @@ def _pixel_graph(axis: np.ndarray, distance: np.ndarray) -> OutlineGraph:
     )
 
 
-def _prune_spurs(axis: np.ndarray, graph: OutlineGraph) -> np.ndarray | None:
+def _prune_spurs(axis: np.ndarray, graph: OutlineGraph, min_px: float) -> np.ndarray | None:
     """Remove end branches that are short for the thickness where they join; None if none are."""
     degree = graph.degree()
     if len(graph.ends) <= 2:
@@ -197,7 +202,7 @@ def _prune_spurs(axis: np.ndarray, graph: OutlineGraph) -> np.ndarray | None:
             previous, current = current, onward[0]
             length += float(step)
             branch.append(current)
-        short = length < SPUR_THICKNESS_RATIO * graph.thickness[current] + SPUR_MIN_PX
+        short = length < SPUR_THICKNESS_RATIO * graph.thickness[current] + min_px
         # a bump of the outline thins toward its end; a short branch that swells (a round
         # head on a thin neck) is a part of its own
         swells = graph.thickness[branch[:-1]].max() >= SPUR_SWELL_RATIO * graph.thickness[current]
@@ -256,12 +261,20 @@ def humanoid_paths(graph: OutlineGraph) -> HumanoidPaths | None:
         hand_a, hand_b = hand_b, hand_a
     if graph.pixels[ends[foot_a], 1] < graph.pixels[ends[foot_b], 1]:
         foot_a, foot_b = foot_b, foot_a
-    head_to = {key: _shortest_path(predecessors[head], ends[head], ends[i]) for key, i in
-               (("hand.L", hand_a), ("hand.R", hand_b), ("foot.L", foot_a), ("foot.R", foot_b))}
+    head_to = {
+        key: _shortest_path(predecessors[head], ends[head], ends[i])
+        for key, i in (("hand.L", hand_a), ("hand.R", hand_b), ("foot.L", foot_a), ("foot.R", foot_b))
+    }
     if not all(head_to.values()):
         return None
     left, right = head_to["foot.L"], head_to["foot.R"]
-    split = next((i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right))) - 1
+    split = (
+        next(
+            (i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b),
+            min(len(left), len(right)),
+        )
+        - 1
+    )
     pelvis = split
     spine_nodes = left[: pelvis + 1][::-1]  # pelvis -> head end
     spine_set = {node: position for position, node in enumerate(spine_nodes)}
@@ -282,7 +295,9 @@ def humanoid_paths(graph: OutlineGraph) -> HumanoidPaths | None:
     return HumanoidPaths(paths=paths, tips=tips, confidence=confidence)
 
 
-def _assignment_score(graph: OutlineGraph, ends: np.ndarray, distances: np.ndarray, choice: tuple[int, ...]) -> float:
+def _assignment_score(
+    graph: OutlineGraph, ends: np.ndarray, distances: np.ndarray, choice: tuple[int, ...]
+) -> float:
     """How well five ends read as (head, hand, hand, foot, foot); higher is better."""
     head, hand_a, hand_b, foot_a, foot_b = choice
     row = graph.pixels[ends, 0]
@@ -328,20 +343,29 @@ def _humanoid_confidence(graph: OutlineGraph, paths: dict[str, Path], end_count:
     return float(np.prod(checks))
 
 
-def _path_features(path: Path) -> np.ndarray:
-    return np.array([path.arclength[-1], path.thickness[0], path.thickness[-1], path.junction_px, 1.0])
+def _path_features(path: Path, unit_px: float = 1.0) -> np.ndarray:
+    """Length, thickness at both ends and landmark arclength, in reference pixels (see REFERENCE_SIZE_PX)."""
+    lengths = (
+        np.array([path.arclength[-1], path.thickness[0], path.thickness[-1], path.junction_px]) / unit_px
+    )
+    return np.append(lengths, 1.0)
 
 
 def template_key(name: str) -> str:
     return name.split(".")[0]
 
 
-def place_humanoid(reading: HumanoidPaths, template: dict[str, tuple[float, ...]] = HUMANOID_TEMPLATE) -> dict[str, np.ndarray]:
-    """Joint positions (row, column) along the limb paths, by the fitted template."""
+def place_humanoid(reading: HumanoidPaths, unit_px: float = 1.0) -> dict[str, np.ndarray]:
+    """Joint positions (row, column) along the limb paths, by the fitted template.
+
+    `unit_px` is the mask's size over REFERENCE_SIZE_PX.
+    """
     joints = {}
     for name in HUMANOID_JOINTS:
         path = reading.paths[JOINT_PATH[name]]
-        distance = float(np.dot(template[template_key(name)], _path_features(path)))
+        distance = unit_px * float(
+            np.dot(HUMANOID_TEMPLATE[template_key(name)], _path_features(path, unit_px))
+        )
         joints[name] = path.at(distance)
     return joints
 
@@ -349,7 +373,9 @@ def place_humanoid(reading: HumanoidPaths, template: dict[str, tuple[float, ...]
 def pixels_to_view(points: np.ndarray, size_px: int) -> np.ndarray:
     """(row, column) pixel coordinates -> view-frame (x, y)."""
     points = np.atleast_2d(points)
-    return np.column_stack([(2.0 * points[:, 1] + 1.0) / size_px - 1.0, 1.0 - (2.0 * points[:, 0] + 1.0) / size_px])
+    return np.column_stack(
+        [(2.0 * points[:, 1] + 1.0) / size_px - 1.0, 1.0 - (2.0 * points[:, 0] + 1.0) / size_px]
+    )
 
 
 def _depth(points_px: np.ndarray, mask_px: int, front_z: np.ndarray, back_z: np.ndarray) -> np.ndarray:
@@ -370,17 +396,21 @@ def place_skeleton(mask: np.ndarray, front_z: np.ndarray, back_z: np.ndarray) ->
     graph = outline_graph(mask)
     reading = humanoid_paths(graph)
     if reading is not None and reading.confidence >= HUMANOID_MIN_CONFIDENCE:
-        joints_px = place_humanoid(reading)
+        joints_px = place_humanoid(reading, mask.shape[0] / REFERENCE_SIZE_PX)
         names = list(joints_px)
         lifted = _lift(np.array([joints_px[n] for n in names]), mask, front_z, back_z)
         tip_names = list(reading.tips)
         tips = _lift(np.array([reading.tips[n] for n in tip_names]), mask, front_z, back_z)
-        skeleton = humanoid_skeleton(dict(zip(names, lifted, strict=True)), dict(zip(tip_names, tips, strict=True)))
+        skeleton = humanoid_skeleton(
+            dict(zip(names, lifted, strict=True)), dict(zip(tip_names, tips, strict=True))
+        )
         return Placement(skeleton=skeleton, confidence=reading.confidence)
     return Placement(skeleton=chain_skeleton(graph, mask, front_z, back_z), confidence=0.0)
 
 
-def chain_skeleton(graph: OutlineGraph, mask: np.ndarray, front_z: np.ndarray, back_z: np.ndarray) -> Skeleton:
+def chain_skeleton(
+    graph: OutlineGraph, mask: np.ndarray, front_z: np.ndarray, back_z: np.ndarray
+) -> Skeleton:
     """A generic skeleton: a root at the thickest point and a chain of bones along each branch."""
     root = int(np.argmax(graph.thickness))
     height = float(np.ptp(np.nonzero(mask)[0])) + 1.0
@@ -420,7 +450,9 @@ def chain_skeleton(graph: OutlineGraph, mask: np.ndarray, front_z: np.ndarray, b
     return Skeleton("chain", tuple(names), parents_tuple, positions, tail_positions)
 
 
-def _chain_tails(points: list[np.ndarray], parents: list[int], branch_tips: list[np.ndarray]) -> list[np.ndarray]:
+def _chain_tails(
+    points: list[np.ndarray], parents: list[int], branch_tips: list[np.ndarray]
+) -> list[np.ndarray]:
     """Each joint's bone ends at its first child, or at its branch's tip for the last joint."""
     tails: list[np.ndarray] = []
     children: dict[int, int] = {}

@@ -112,7 +112,10 @@ def humanoid_skeleton(joints: dict[str, np.ndarray], tips: dict[str, np.ndarray]
     """A humanoid Skeleton from joint positions by name and the five limb tips."""
     positions = np.array([joints[name] for name in HUMANOID_JOINTS], dtype=np.float64)
     tails = np.array(
-        [joints[HUMANOID_BONE_CHILD[name]] if name in HUMANOID_BONE_CHILD else tips[name] for name in HUMANOID_JOINTS],
+        [
+            joints[HUMANOID_BONE_CHILD[name]] if name in HUMANOID_BONE_CHILD else tips[name]
+            for name in HUMANOID_JOINTS
+        ],
         dtype=np.float64,
     )
     parents = tuple(

@@ -72,7 +72,9 @@ def cotangent_laplacian(vertices: np.ndarray, faces: np.ndarray) -> tuple[sparse
     return laplacian, np.maximum(mass, 1e-12)
 
 
-def point_segment_distance(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def point_segment_distance(
+    points: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(N, J) distances from each point to each segment, and (N, J, 3) the closest segment points."""
     segment = ends - starts  # (J, 3)
     length_sq = np.maximum((segment**2).sum(axis=1), 1e-12)
@@ -110,7 +112,9 @@ def _attachments(mesh: trimesh.Trimesh, distance: np.ndarray, closest: np.ndarra
     return chosen
 
 
-def heat_weights(vertices: np.ndarray, faces: np.ndarray, skeleton: Skeleton) -> tuple[np.ndarray, np.ndarray]:
+def heat_weights(
+    vertices: np.ndarray, faces: np.ndarray, skeleton: Skeleton
+) -> tuple[np.ndarray, np.ndarray]:
     """Skin weights for a closed mesh: (V, 4) joint indices and (V, 4) weights summing to 1.
 
     `vertices` may repeat positions (split along UV seams); they are merged for the
