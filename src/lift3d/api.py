@@ -87,6 +87,8 @@ class ConvertOptions:
     # With no adapters asked for, use the shipped adapter named after the detected input
     # kind (a line drawing gets `sketch`); the output says so.
     auto_adapter: bool = True
+    rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
+    animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:
@@ -103,6 +105,11 @@ class ConvertOptions:
         AssetOptions(max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m)
         CutoutOptions(size_px=self.cutout_px)
         ReconstructOptions(grid_px=self.grid_px)
+        if self.animations:
+            from lift3d.rig.build import RigOptions
+
+            object.__setattr__(self, "animations", tuple(self.animations))
+            RigOptions(animations=self.animations)
 
     def resolved(self) -> ConvertOptions:
         return self if self.generator else replace(self, generator=default_generator())
@@ -252,6 +259,12 @@ class Converter:
                 "options": asdict(options),
                 "model": self.identity,
             }
+            if options.rig:
+                from lift3d.rig.build import RigOptions, rig_mesh, rig_summary
+
+                with timer.stage("rig"):
+                    asset.rig = rig_mesh(asset.mesh, mesh, maps, RigOptions(animations=options.animations))
+                asset.provenance["rig"] = rig_summary(asset.rig)
             assets.append(asset)
         return assets
 
@@ -303,7 +316,14 @@ def save(asset: Asset, path: str | os.PathLike, inputs: Sequence[str | os.PathLi
     the sources its provenance names.
     """
     refuse_to_replace(saved_files(path), [*inputs, *provenance_inputs(asset.provenance)])
-    written = save_asset(asset, path)
+    if asset.rig is not None:
+        from lift3d.export.gltf_skin import export_rigged_glb
+
+        if Path(path).suffix.lower() != ".glb":
+            raise OptionError(f"a rigged asset is written as .glb, not {Path(path).suffix or 'no extension'}")
+        written = export_rigged_glb(asset, asset.rig, Path(path))
+    else:
+        written = save_asset(asset, path)
     record = Path(path).with_suffix(".lift3d.json")
     write_bytes_atomic(record, json.dumps(asset.provenance, indent=2, default=str).encode())
     return [*written, record]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from lift3d.batch.cli import add_batch
@@ -82,6 +83,18 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
     )
     add_conversion_flags(parser)
     parser.add_argument(
+        "--rig",
+        action="store_true",
+        help="add a skeleton, skin weights and animations to the GLB (humanoid joints where the picture "
+        "reads as one, else a chain along its limbs)",
+    )
+    parser.add_argument(
+        "--animations",
+        metavar="CLIPS",
+        default="",
+        help="with --rig: comma-separated clips from idle, walk, wave, jump [default: all four]",
+    )
+    parser.add_argument(
         "--preview", metavar="FILE.png", help="also write a sheet of renders from several angles"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
@@ -104,6 +117,13 @@ def run_convert(args: argparse.Namespace) -> int:
 
     output = Path(args.output or Path(args.input).with_suffix(".glb").name)
     options = conversion_options(args)
+    if args.rig or args.animations:
+        if not args.rig:
+            raise OptionError("--animations needs --rig")
+        clips = tuple(name.strip() for name in args.animations.split(",") if name.strip())
+        options = replace(options, rig=True, animations=clips)
+        if output.suffix.lower() not in (".glb", ""):
+            raise OptionError(f"--rig writes a skinned .glb; {output.name} is not one")
     targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
     if args.preview:
         check_output_path(args.preview, suffixes=(".png",))
@@ -114,7 +134,12 @@ def run_convert(args: argparse.Namespace) -> int:
         ],
         [args.input, *(name for name, _ in options.adapters)],
     )
-    stages = ["read", "cutout"] + ["generate", "mesh", "asset"] * options.variants
+    stages = ["read", "cutout"] + [
+        "generate",
+        "mesh",
+        "asset",
+        *(["rig"] if options.rig else []),
+    ] * options.variants
     begun: list[str] = []
     # Only a terminal gets the bar: piped, its carriage-return fragments would precede any error line.
     show_bar = not args.quiet and sys.stderr.isatty()
@@ -136,6 +161,8 @@ def run_convert(args: argparse.Namespace) -> int:
     kind = assets[0].provenance.get("input_kind", "photo")
     for path in written:
         print(path)
+    if options.rig:
+        print(rig_note(assets[0].provenance["rig"]), file=sys.stderr)
     suggestion = adapter_note(kind, options, assets[0].provenance)
     if suggestion:
         print(suggestion, file=sys.stderr)
@@ -148,6 +175,20 @@ def run_convert(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def rig_note(summary: dict) -> str:
+    """One line saying what was rigged and how confidently."""
+    clips = ", ".join(summary["clips"])
+    if summary["skeleton"] == "humanoid":
+        return (
+            f"rigged as a humanoid ({len(summary['joints'])} joints, template fit confidence "
+            f"{summary['confidence']:.2f}); clips: {clips}"
+        )
+    return (
+        f"rigged with a chain skeleton ({len(summary['joints'])} joints along its limbs): the outline "
+        f"does not read as a humanoid; clips: {clips}"
+    )
 
 
 def adapter_note(kind: str, options, provenance: dict) -> str:

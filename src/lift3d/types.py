@@ -9,9 +9,13 @@ at x = (2j + 1)/S - 1, y = 1 - (2i + 1)/S. The camera is orthographic, looking d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import trimesh
+
+if TYPE_CHECKING:
+    from lift3d.rig.skeleton import Rig
 
 # The longer side of an object's image-plane bounding box spans this fraction of the
 # view square [-1, 1]; the cutout stage and the synthetic renderer both obey it, so
@@ -70,6 +74,7 @@ class Asset:
     mesh: trimesh.Trimesh  # carries TextureVisuals with uv and a PBR material
     texture: np.ndarray  # (T, T, 3) uint8 base colour
     provenance: dict = field(default_factory=dict)  # options, model identity, seed
+    rig: Rig | None = None  # skeleton, skin weights and clips when the asset was rigged
 
 
 @dataclass(frozen=True)

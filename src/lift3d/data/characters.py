@@ -1,0 +1,234 @@
+"""Characters with known skeletons: closed humanoid meshes of many proportions and poses.
+
+The engine places every limb, so it knows where each joint is; the rig stage is tuned
+and measured against these truths. A character faces +Z (the viewer) with its own left
+(`.L`) at +X, so a front rendering shows `.L` on the picture's right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import trimesh
+
+from lift3d.data.materials import random_materials
+from lift3d.data.render import place_in_view, random_lighting, render
+from lift3d.data.shapes import Part, capsule, ellipsoid, sphere, union_parts
+from lift3d.rig.skeleton import HUMANOID_JOINTS, Skeleton, humanoid_skeleton
+
+ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Character:
+    """A closed mesh and the skeleton the engine built it around, in the same frame."""
+
+    mesh: trimesh.Trimesh
+    face_role: np.ndarray  # (F,) index into roles
+    roles: tuple[str, ...]
+    skeleton: Skeleton
+
+
+@dataclass(frozen=True)
+class CharacterSample:
+    """A front rendering of a character with its true joints in the view frame."""
+
+    rgba: np.ndarray  # (S, S, 4) uint8
+    front_z: np.ndarray  # (S, S) float32
+    back_z: np.ndarray  # (S, S) float32
+    vertices: np.ndarray  # (V, 3) view frame
+    faces: np.ndarray  # (F, 3)
+    skeleton: Skeleton  # view frame
+    seed: int
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.rgba[..., 3] > 127
+
+    @property
+    def height(self) -> float:
+        """The character's height in view-frame units (what joint errors are a share of)."""
+        return float(np.ptp(self.vertices[:, 1]))
+
+    def joints_px(self) -> np.ndarray:
+        """(J, 2) true joint positions as (column, row) pixel coordinates of the picture."""
+        return view_to_pixels(self.skeleton.positions[:, :2], len(self.rgba))
+
+
+def view_to_pixels(xy: np.ndarray, size_px: int) -> np.ndarray:
+    """View-frame (x, y) -> (column, row) in pixel units (pixel centres at integers)."""
+    column = (xy[:, 0] + 1.0) * size_px / 2.0 - 0.5
+    row = (1.0 - xy[:, 1]) * size_px / 2.0 - 0.5
+    return np.column_stack([column, row])
+
+
+def _direction(angle_deg: float, side: float, forward: float = 0.0) -> np.ndarray:
+    """Unit vector in the frontal plane at `angle_deg` from straight down, outward on `side`."""
+    angle = np.radians(angle_deg)
+    vector = np.array([side * np.sin(angle), -np.cos(angle), forward])
+    return vector / np.linalg.norm(vector)
+
+
+def humanoid(rng: np.random.Generator) -> Character:
+    """A humanoid of random proportions (cartoon to lanky) in a random, readable pose.
+
+    Arms are raised at least 30 degrees from the body and legs spread apart, so the
+    limbs separate from the torso in a front view, as in most drawings of characters.
+    """
+    leg_length = rng.uniform(0.35, 0.95)
+    torso_length = rng.uniform(0.4, 0.7)
+    head_radius = rng.uniform(0.1, 0.26)
+    neck_length = rng.uniform(0.02, 0.09)
+    shoulder_half = rng.uniform(0.13, 0.24)
+    hip_half = rng.uniform(0.07, 0.12)
+    arm_length = rng.uniform(0.38, 0.75)
+    arm_radius = rng.uniform(0.03, 0.06)
+    leg_radius = min(arm_radius * rng.uniform(1.1, 1.6), hip_half * 0.8)
+    torso_depth = rng.uniform(0.09, 0.16)
+    belly = rng.uniform(0.75, 1.15)  # torso width at the waist relative to the shoulders
+    upper_share = rng.uniform(0.45, 0.55)
+    lean_deg = rng.uniform(-6.0, 6.0)
+
+    ankle_height = leg_radius * 1.1
+    spread = [rng.uniform(4.0, 22.0) for _ in range(2)]
+    knee_bend = [rng.uniform(-12.0, 12.0) for _ in range(2)]
+    leg_forward = [rng.uniform(-0.25, 0.25) for _ in range(2)]
+    # the hip joints sit high enough that the lower foot still reaches the ground
+    drop = max(leg_length * np.cos(np.radians(s)) for s in spread)
+    hip_joint_y = ankle_height + drop
+    hips = np.array([0.0, hip_joint_y + leg_radius * 0.6, 0.0])
+    lean = _direction(180.0 + lean_deg, 1.0)  # up, tilted sideways
+    neck_base = hips + lean * torso_length
+    joints: dict[str, np.ndarray] = {
+        "hips": hips,
+        "spine": hips + lean * torso_length * 0.35,
+        "chest": hips + lean * torso_length * 0.7,
+        "neck": neck_base,
+        "head": neck_base + lean * neck_length,
+    }
+    head_centre = joints["head"] + lean * head_radius * 0.85
+    tips = {"head": head_centre + lean * head_radius}
+    across = np.array([lean[1], -lean[0], 0.0])  # the torso's own +X
+    hand_radius = arm_radius * rng.uniform(1.2, 1.7)
+    for side, suffix in ((1.0, ".L"), (-1.0, ".R")):
+        index = 0 if side > 0 else 1
+        shoulder = neck_base - lean * torso_length * 0.1 + across * side * shoulder_half
+        raise_deg = rng.uniform(30.0, 165.0)
+        elbow_deg = raise_deg + rng.uniform(-50.0, 50.0)
+        forward = rng.uniform(-0.3, 0.3)
+        elbow = shoulder + _direction(raise_deg, side, forward) * arm_length * upper_share
+        wrist = elbow + _direction(elbow_deg, side, forward) * arm_length * (1 - upper_share)
+        hand_direction = (wrist - elbow) / np.linalg.norm(wrist - elbow)
+        joints["upper_arm" + suffix] = shoulder
+        joints["lower_arm" + suffix] = elbow
+        joints["hand" + suffix] = wrist
+        tips["hand" + suffix] = wrist + hand_direction * hand_radius * 2.0
+        hip_joint = np.array([side * hip_half, hip_joint_y, 0.0])
+        thigh = _direction(spread[index], side, leg_forward[index])
+        knee = hip_joint + thigh * leg_length * upper_share
+        shin = _direction(spread[index] + knee_bend[index], side, -leg_forward[index] * 0.5)
+        ankle = knee + shin * leg_length * (1 - upper_share)
+        joints["upper_leg" + suffix] = hip_joint
+        joints["lower_leg" + suffix] = knee
+        joints["foot" + suffix] = ankle
+        tips["foot" + suffix] = ankle + np.array([0.0, -leg_radius * 0.6, leg_radius * 2.5])
+
+    parts = [
+        Part(
+            ellipsoid(
+                [shoulder_half * (0.5 + 0.5 * belly), torso_length * 0.55, torso_depth],
+                hips + lean * torso_length * 0.5,
+            ),
+            "body",
+        ),
+        Part(ellipsoid([hip_half + leg_radius, leg_radius * 2.0, torso_depth * 0.9], hips), "legs"),
+        Part(
+            capsule(neck_base - lean * torso_length * 0.1, joints["head"] + lean * 0.02, arm_radius), "body"
+        ),
+        # shoulders: the arms hang from a bar across the top of the torso
+        Part(capsule(joints["upper_arm.L"], joints["upper_arm.R"], arm_radius * 1.25), "body"),
+        Part(
+            ellipsoid([head_radius, head_radius * rng.uniform(0.95, 1.15), head_radius * 0.95], head_centre),
+            "head",
+        ),
+    ]
+    for suffix in (".L", ".R"):
+        shoulder, elbow, wrist = (joints[name + suffix] for name in ("upper_arm", "lower_arm", "hand"))
+        hip_joint, knee, ankle = (joints[name + suffix] for name in ("upper_leg", "lower_leg", "foot"))
+        parts += [
+            Part(capsule(shoulder, elbow, arm_radius), "body"),
+            Part(capsule(elbow, wrist, arm_radius * 0.9), "body"),
+            Part(sphere(hand_radius, (wrist + tips["hand" + suffix]) / 2), "head"),
+            Part(capsule(hip_joint, knee, leg_radius), "legs"),
+            Part(capsule(knee, ankle, leg_radius * 0.9), "legs"),
+            Part(
+                ellipsoid(
+                    [leg_radius * 1.2, leg_radius * 0.9, leg_radius * 2.0],
+                    ankle + np.array([0.0, -leg_radius * 0.2, leg_radius * 1.0]),
+                ),
+                "shoes",
+            ),
+        ]
+    for side in (-1.0, 1.0):
+        eye = (
+            head_centre
+            + np.array([side * 0.35, 0.15, 0.92]) / np.linalg.norm([0.35, 0.15, 0.92]) * head_radius
+        )
+        parts.append(Part(sphere(head_radius * 0.15, eye, 12), "eye"))
+    union = union_parts(parts)
+    if union.mesh.body_count != 1:
+        raise ValueError("the character's parts do not join into one solid")
+    return Character(
+        mesh=union.mesh,
+        face_role=union.face_role,
+        roles=union.roles,
+        skeleton=humanoid_skeleton(joints, tips),
+    )
+
+
+def render_character(character: Character, rng: np.random.Generator, size_px: int = 128) -> CharacterSample:
+    """A front view (azimuth 0, elevation 0) framed like every synthetic picture."""
+    placement = place_in_view(np.asarray(character.mesh.vertices), 0.0, 0.0)
+    offset = -placement.centre  # rotation is the identity for a front view
+    skeleton = character.skeleton.transformed(offset, placement.scale)
+    faces = np.asarray(character.mesh.faces)
+    materials = random_materials(character.roles, rng)
+    rendering = render(
+        placement.vertices, faces, character.face_role, materials, random_lighting(rng), size_px=size_px
+    )
+    return CharacterSample(
+        rgba=rendering.rgba,
+        front_z=rendering.front_z,
+        back_z=rendering.back_z,
+        vertices=placement.vertices,
+        faces=faces,
+        skeleton=skeleton,
+        seed=-1,
+    )
+
+
+def character_sample(seed: int, size_px: int = 128) -> CharacterSample:
+    """The humanoid for `seed`, rendered from the front: same seed, same picture.
+
+    A draw whose parts fall apart is drawn again from the next attempt's stream.
+    """
+    for attempt in range(ATTEMPTS):
+        rng = np.random.default_rng([seed, 17, attempt])
+        try:
+            character = humanoid(rng)
+        except ValueError:
+            continue
+        sample = render_character(character, rng, size_px)
+        return CharacterSample(**{**sample.__dict__, "seed": seed})
+    raise RuntimeError(f"seed {seed}: no valid character after {ATTEMPTS} attempts")
+
+
+__all__ = [
+    "HUMANOID_JOINTS",
+    "Character",
+    "CharacterSample",
+    "character_sample",
+    "humanoid",
+    "render_character",
+]

@@ -1,0 +1,62 @@
+"""The rig stage: a character's asset mesh and shape maps -> a Rig (skeleton, weights, clips)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import trimesh
+
+from lift3d.errors import OptionError
+from lift3d.rig.animate import HUMANOID_CLIPS, make_clips
+from lift3d.rig.place import place_skeleton
+from lift3d.rig.skeleton import Rig
+from lift3d.rig.weights import heat_weights
+from lift3d.types import ShapeMaps
+
+
+@dataclass(frozen=True)
+class RigOptions:
+    """What to rig: the clips to build (empty = all of a humanoid's built-in clips)."""
+
+    animations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.animations if name not in HUMANOID_CLIPS]
+        if unknown:
+            raise OptionError(f"unknown animation {unknown[0]!r}; choose from {', '.join(HUMANOID_CLIPS)}")
+
+
+def rig_mesh(
+    mesh: trimesh.Trimesh, view_mesh: trimesh.Trimesh, maps: ShapeMaps, options: RigOptions = RigOptions()
+) -> Rig:
+    """Rig `mesh` (the asset, in metres) from the picture's shape maps.
+
+    Joints are placed in the view frame, from the mask and depth maps, then carried into
+    the asset's frame the way the asset stage carried the reconstruction there (centred
+    on its bounding box, scaled to its height): `view_mesh` is that reconstruction.
+    """
+    placement = place_skeleton(maps.mask, maps.front_z, maps.back_z)
+    view_vertices = np.asarray(view_mesh.vertices)
+    asset_vertices = np.asarray(mesh.vertices)
+    low, high = view_vertices.min(axis=0), view_vertices.max(axis=0)
+    scale = float(np.ptp(asset_vertices[:, 1]) / max(high[1] - low[1], 1e-12))
+    skeleton = placement.skeleton.transformed(-(low + high) / 2, scale)
+    joints, weights = heat_weights(asset_vertices, np.asarray(mesh.faces), skeleton)
+    return Rig(
+        skeleton=skeleton,
+        joints=joints,
+        weights=weights,
+        clips=make_clips(skeleton, options.animations),
+        confidence=placement.confidence,
+    )
+
+
+def rig_summary(rig: Rig) -> dict:
+    """What was rigged, for provenance and the command's output."""
+    return {
+        "skeleton": rig.skeleton.kind,
+        "joints": list(rig.skeleton.names),
+        "confidence": round(rig.confidence, 3),
+        "clips": [clip.name for clip in rig.clips],
+    }
