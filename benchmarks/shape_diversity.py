@@ -126,12 +126,18 @@ def main() -> None:
         f"{len(reference)} reference meshes, pools of {args.pool} training solids, lower is closer "
         f"(a mesh against its own resampling: {floor:.4f})\n"
     )
-    print("| pool | mean NN distance | median | closer than v1 on |")
-    print("|---|---|---|---|")
+    print("| pool | mean NN distance | median | vs v1 (paired mean +- s.e.) | closer than v1 on |")
+    print("|---|---|---|---|---|")
     for label, row in results.items():
-        closer = int((per_mesh[label] < per_mesh[v1_label] - 1e-12).sum())
+        change = per_mesh[label] - per_mesh[v1_label]
+        closer = int((change < -1e-12).sum())
         row["closer_than_v1"] = closer
-        print(f"| {label} | {row['mean_nn']:.4f} | {row['median_nn']:.4f} | {closer}/{len(reference)} |")
+        row["change_vs_v1"] = float(change.mean())
+        row["change_vs_v1_se"] = float(change.std(ddof=1) / np.sqrt(len(change))) if len(change) > 1 else 0.0
+        print(
+            f"| {label} | {row['mean_nn']:.4f} | {row['median_nn']:.4f} | "
+            f"{row['change_vs_v1']:+.4f} +- {row['change_vs_v1_se']:.4f} | {closer}/{len(reference)} |"
+        )
     families = sorted({family for _, family, _ in reference})
     labels = list(pools)
     print("\n| reference family | objects | " + " | ".join(labels) + " |")
