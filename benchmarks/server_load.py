@@ -178,7 +178,8 @@ def main() -> int:
         with log_path.open("wb") as log:
             server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            ready_by = time.monotonic() + 600  # start-up imports torch and diffusers: minutes on a busy machine
+            # Start-up imports torch and diffusers: minutes on a busy machine.
+            ready_by = time.monotonic() + 600
             while True:
                 try:
                     limits = httpx.get(f"{base}/api/info", timeout=5).json()["limits"]
