@@ -183,7 +183,7 @@ def real_server(settings: ServerSettings, converter_factory: Any = Converter) ->
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # start-up imports the model code: minutes on a busy machine
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
@@ -199,7 +199,7 @@ def test_the_queue_limit_holds_under_concurrent_submissions(data_dir: Path) -> N
     """16 clients at once against a limit of 5: exactly 5 queued, the rest 503 (before: counted, then added)."""
     gate, entered = threading.Event(), threading.Event()
     settings = ServerSettings(data_dir=data_dir, max_queued_jobs=5)
-    with real_server(settings, lambda name: GatedConverter(name, gate, entered)) as base:
+    with real_server(settings, lambda name: HeldConverter(name, gate, entered)) as base:
         try:
             with httpx.Client(base_url=base) as http:
                 assert post(http).status_code == 201
@@ -225,6 +225,15 @@ def test_store_admission_is_atomic(tmp_path: Path) -> None:
         added = list(pool.map(lambda i: store.add(f"{i:032x}", "x", {}, max_queued=10), range(200)))
     assert sum(job is not None for job in added) == 10 == store.count_queued()
     store.close()
+
+
+class HeldConverter(GatedConverter):
+    """A GatedConverter that waits up to ten minutes, so a slow machine cannot free the worker early."""
+
+    def convert(self, image: Any, options: ConvertOptions, timer: Any = None) -> Any:
+        self.entered.set()
+        assert self.gate.wait(600), "the test never opened the gate"
+        return super().convert(image, options, timer)
 
 
 class EndlessConverter(Converter):
