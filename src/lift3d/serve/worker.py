@@ -122,7 +122,7 @@ class WorkerPool:
         workers: int,
         max_pixels: int,
         converter_factory: Callable[[str], Converter] = Converter,
-        on_finished: Callable[[], None] | None = None,
+        on_finished: Callable[[], object] | None = None,
     ) -> None:
         self.store = store
         self.on_finished = on_finished  # after every job: retention runs here

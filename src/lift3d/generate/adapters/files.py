@@ -174,7 +174,12 @@ def _parse_metadata(path: Path, metadata: dict) -> dict:
     for key in ("style", "lift3d", "name"):
         if not isinstance(record.get(key, ""), str):
             raise _fail(path, f"metadata {key} must be a string")
-    if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (rank, alpha)):
+    if (
+        isinstance(rank, bool)
+        or isinstance(alpha, bool)
+        or not isinstance(rank, int | float)
+        or not isinstance(alpha, int | float)
+    ):
         raise _fail(path, "metadata rank and alpha must be numbers")
     if not math.isfinite(rank) or rank != int(rank):
         raise _fail(path, f"rank {rank!r} is not a whole number")
