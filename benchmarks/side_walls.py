@@ -60,34 +60,41 @@ def wall_roughness_deg(vertices: np.ndarray, normals: np.ndarray) -> dict[str, f
     }
 
 
-def pictures(heldout: int, real: int) -> dict[str, list[tuple[str, object]]]:
+def mean_roughness(rows: list[dict]) -> dict[str, float]:
+    return {key: round(float(np.mean([row[key] for row in rows])), 3) for key in ("side_deg", "front_deg")}
+
+
+def pictures(groups: tuple[str, ...], heldout: int, real: int) -> dict[str, list[tuple[str, object]]]:
     """(label, Picture) per group: samples, held-out synthetic renders, real objects."""
     from lift3d.evaluate.heldout import heldout_samples, rendered_picture
     from lift3d.inputs import read_picture
 
-    groups: dict[str, list[tuple[str, object]]] = {
-        "samples": [
+    chosen: dict[str, list[tuple[str, object]]] = {}
+    if "samples" in groups:
+        chosen["samples"] = [
             (name, read_picture(ROOT / "samples" / f"{name}.png")) for name in ("vase", "creature_photo")
-        ],
-        "heldout": [
+        ]
+    if "heldout" in groups:
+        chosen["heldout"] = [
             (f"{sample.family} {sample.seed}", rendered_picture(sample))
             for sample in heldout_samples(None, heldout)
-        ],
-    }
-    if real:
+        ]
+    if "real" in groups and real:
         try:
             from lift3d.evaluate.real import real_views
         except ImportError:
             print("skipping real objects: lift3d.evaluate.real is not in this tree", file=sys.stderr)
         else:
-            groups["real"] = [
+            chosen["real"] = [
                 (f"{view.item.family} {view.item.name}", rendered_picture(view.sample))
                 for view in itertools.islice(real_views(1), real)
             ]
-    return groups
+    return chosen
 
 
-def run_child(tag: str, maps_dir: Path, out_dir: Path, heldout: int, real: int) -> None:
+def run_child(
+    tag: str, maps_dir: Path, out_dir: Path, groups: tuple[str, ...], heldout: int, real: int
+) -> None:
     """Convert every picture with this process's lift3d; reuse shape maps saved by the first run."""
     from lift3d.api import ConvertOptions, load_converter
     from lift3d.asset import AssetOptions, build_asset
@@ -97,7 +104,7 @@ def run_child(tag: str, maps_dir: Path, out_dir: Path, heldout: int, real: int) 
 
     converter = load_converter()
     rows = []
-    for group, items in pictures(heldout, real).items():
+    for group, items in pictures(groups, heldout, real).items():
         for index, (label, picture) in enumerate(items):
             name = f"{group}_{index:02d}"
             kind = detect_kind(picture)
@@ -156,12 +163,14 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="git revision whose reconstruction is 'before'")
     parser.add_argument("--heldout", type=int, default=6, help="held-out synthetic shapes")
     parser.add_argument("--real", type=int, default=10, help="real objects, when lift3d.evaluate.real exists")
+    parser.add_argument("--groups", default="samples,heldout,real", help="which pictures to convert")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         work = Path(args.work)
-        run_child(args.child, work / "maps", work / args.child, args.heldout, args.real)
+        groups = tuple(args.groups.split(","))
+        run_child(args.child, work / "maps", work / args.child, groups, args.heldout, args.real)
         return
 
     with tempfile.TemporaryDirectory(prefix="lift3d-sidewalls-") as temporary:
@@ -172,11 +181,11 @@ def main() -> None:
             (work / tag).mkdir()
             environment = {**os.environ, "PYTHONPATH": str(sources[tag])}
             command = [sys.executable, __file__, "--child", tag, "--work", str(work), "--before", args.before]
-            command += ["--heldout", str(args.heldout), "--real", str(args.real)]
+            command += ["--heldout", str(args.heldout), "--real", str(args.real), "--groups", args.groups]
             subprocess.run(command, env=environment, check=True)
         rows = {tag: json.loads((work / tag / "rows.json").read_text()) for tag in ("before", "after")}
-        groups = sorted({row["group"] for row in rows["after"]}, key=["samples", "heldout", "real"].index)
-        for group in groups:
+        ran = sorted({row["group"] for row in rows["after"]}, key=["samples", "heldout", "real"].index)
+        for group in ran:
             names = [row for row in rows["after"] if row["group"] == group]
             draw_sheet(
                 SHEETS / f"{group}.png",
@@ -193,17 +202,19 @@ def main() -> None:
             f"{old['label']:>28} | {old['side_deg']:>11.2f} | {new['side_deg']:>10.2f} | "
             f"{old['front_deg']:>12.2f} | {new['front_deg']:>11.2f}"
         )
-    summary = {
-        tag: {
-            "side_deg": round(float(np.mean([row["side_deg"] for row in rows[tag]])), 3),
-            "front_deg": round(float(np.mean([row["front_deg"] for row in rows[tag]])), 3),
-        }
-        for tag in ("before", "after")
-    }
-    print("mean", summary)
+    for tag in ("before", "after"):
+        print(f"mean {tag}: {mean_roughness(rows[tag])}")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report = {"before_revision": args.before, "summary": summary, "rows": rows["before"] + rows["after"]}
-    (RESULTS / "side_walls.json").write_text(json.dumps(report, indent=2))
+    path = RESULTS / "side_walls.json"
+    report = json.loads(path.read_text()) if path.exists() else {}
+    for group in ran:  # a run of some groups keeps the others' results
+        in_group = {tag: [row for row in rows[tag] if row["group"] == group] for tag in ("before", "after")}
+        report[group] = {
+            "before_revision": args.before,
+            "summary": {tag: mean_roughness(in_group[tag]) for tag in ("before", "after")},
+            "rows": in_group["before"] + in_group["after"],
+        }
+    path.write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
