@@ -39,7 +39,9 @@ def test_convert_writes_a_watertight_textured_glb_with_provenance(tmp_path, pict
     assert len(mesh.faces) <= 3000
     assert mesh.visual.uv is not None and mesh.visual.material.baseColorTexture.size == (128, 128)
     assert mesh.extents[1] == pytest.approx(1.0, rel=1e-3)  # --height default, +Y up
-    assert np.allclose(mesh.bounds.mean(axis=0), 0, atol=1e-3)
+    # pivot "base" (issue 16): standing on the floor at y = 0, centred in x and z
+    assert mesh.bounds[0][1] == pytest.approx(0.0, abs=1e-6)
+    assert np.allclose(mesh.bounds.mean(axis=0)[[0, 2]], 0, atol=1e-3)
     record = json.loads((tmp_path / "egg.lift3d.json").read_text())
     assert record["options"]["max_faces"] == 3000 and record["model"]["generator"] == "inflate"
     assert np.asarray(Image.open(preview)).std() > 5

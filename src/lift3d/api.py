@@ -21,7 +21,7 @@ import lift3d
 from lift3d.asset import AssetOptions, build_asset, render_preview
 from lift3d.asset.options import HEIGHT_M_RANGE, MAX_FACES, MIN_FACES, TEXTURE_PX_RANGE
 from lift3d.errors import OptionError
-from lift3d.export import output_files, save_asset
+from lift3d.export import ExportOptions, output_files, save_asset
 from lift3d.files import refuse_to_replace, write_bytes_atomic
 from lift3d.generate import extrude_slab, inflate
 from lift3d.inputs import CutoutOptions, make_cutout, read_picture
@@ -89,6 +89,7 @@ class ConvertOptions:
     auto_adapter: bool = True
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
+    pivot: str = "base"  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:
@@ -102,7 +103,9 @@ class ConvertOptions:
         check_option_ranges({name: getattr(self, name) for name in OPTION_RANGES}, OPTION_RANGES)
         if self.seed + self.variants - 1 > OPTION_RANGES["seed"][1]:
             raise OptionError(f"seed + variants - 1 must be at most {OPTION_RANGES['seed'][1]:,}")
-        AssetOptions(max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m)
+        AssetOptions(
+            max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
+        )
         CutoutOptions(size_px=self.cutout_px)
         ReconstructOptions(grid_px=self.grid_px)
         if self.animations:
@@ -248,7 +251,10 @@ class Converter:
                     cutout,
                     maps,
                     AssetOptions(
-                        max_faces=options.max_faces, texture_px=options.texture_px, height_m=options.height_m
+                        max_faces=options.max_faces,
+                        texture_px=options.texture_px,
+                        height_m=options.height_m,
+                        pivot=options.pivot,
                     ),
                 )
             asset.provenance = {
@@ -293,9 +299,9 @@ def variant_paths(path: str | os.PathLike, count: int) -> list[Path]:
     return [target.with_name(f"{target.stem}_{index}{target.suffix}") for index in range(count)]
 
 
-def saved_files(path: str | os.PathLike) -> list[Path]:
-    """Every file `save(asset, path)` writes: the format's files and the provenance JSON."""
-    return [*output_files(path), Path(path).with_suffix(".lift3d.json")]
+def saved_files(path: str | os.PathLike, export: ExportOptions | None = None) -> list[Path]:
+    """Every file `save(asset, path, export=export)` writes: the format's files and the provenance JSON."""
+    return [*output_files(path, export), Path(path).with_suffix(".lift3d.json")]
 
 
 def provenance_inputs(provenance: dict) -> list[str]:
@@ -309,13 +315,18 @@ def provenance_inputs(provenance: dict) -> list[str]:
     return named
 
 
-def save(asset: Asset, path: str | os.PathLike, inputs: Sequence[str | os.PathLike] = ()) -> list[Path]:
-    """Write the asset (format by extension) and its provenance JSON beside it.
+def save(
+    asset: Asset,
+    path: str | os.PathLike,
+    inputs: Sequence[str | os.PathLike] = (),
+    export: ExportOptions | None = None,
+) -> list[Path]:
+    """Write the asset (format by extension; up axis, texture format by `export`) and its provenance JSON.
 
     Refuses, before writing anything, to replace a file it was made from: `inputs` and
     the sources its provenance names.
     """
-    refuse_to_replace(saved_files(path), [*inputs, *provenance_inputs(asset.provenance)])
+    refuse_to_replace(saved_files(path, export), [*inputs, *provenance_inputs(asset.provenance)])
     if asset.rig is not None:
         from lift3d.export.gltf_skin import export_rigged_glb
 
@@ -323,7 +334,7 @@ def save(asset: Asset, path: str | os.PathLike, inputs: Sequence[str | os.PathLi
             raise OptionError(f"a rigged asset is written as .glb, not {Path(path).suffix or 'no extension'}")
         written = export_rigged_glb(asset, asset.rig, Path(path))
     else:
-        written = save_asset(asset, path)
+        written = save_asset(asset, path, export)
     record = Path(path).with_suffix(".lift3d.json")
     write_bytes_atomic(record, json.dumps(asset.provenance, indent=2, default=str).encode())
     return [*written, record]

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lift3d.batch.cli import add_batch
 from lift3d.cli_flags import add_conversion_flags, conversion_options
@@ -14,8 +15,12 @@ from lift3d.errors import Lift3DError, OptionError, OutputError
 from lift3d.generate.adapters.cli import add_adapter
 from lift3d.serve.cli import add_serve
 
-EPILOG = """Output convention: glTF axes (+Y up, +Z toward the viewer who took the picture),
-centred at the origin, --height metres tall. The format follows the extension of -o."""
+if TYPE_CHECKING:
+    from lift3d.export import ExportOptions
+
+EPILOG = """Output convention: +Y up (+Z up in .stl and .ply, see --up), the front toward the viewer
+who took the picture, the base on the floor at the origin (see --pivot), --height metres tall.
+The format follows the extension of -o."""
 
 
 def add_convert(commands: argparse._SubParsersAction) -> None:
@@ -95,6 +100,19 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         help="with --rig: comma-separated clips from idle, walk, wave, jump [default: all four]",
     )
     parser.add_argument(
+        "--up",
+        choices=["y", "z"],
+        default="",
+        help="up axis of the file [default: the format's own: y for .glb, .usdz, .obj; z for .stl, .ply]",
+    )
+    parser.add_argument(
+        "--texture-format",
+        choices=["png", "jpg", "webp"],
+        default="png",
+        help="how the texture is encoded (.glb webp uses EXT_texture_webp; .usdz takes png or jpg) "
+        "[default: png]",
+    )
+    parser.add_argument(
         "--preview", metavar="FILE.png", help="also write a sheet of renders from several angles"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
@@ -124,12 +142,13 @@ def run_convert(args: argparse.Namespace) -> int:
         options = replace(options, rig=True, animations=clips)
         if output.suffix.lower() not in (".glb", ""):
             raise OptionError(f"--rig writes a skinned .glb; {output.name} is not one")
+    export = export_options(args)
     targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
     if args.preview:
         check_output_path(args.preview, suffixes=(".png",))
     refuse_to_replace(
         [
-            *(file for target in targets for file in saved_files(target)),
+            *(file for target in targets for file in saved_files(target, export)),
             *([args.preview] if args.preview else []),
         ],
         [args.input, *(name for name, _ in options.adapters)],
@@ -155,7 +174,7 @@ def run_convert(args: argparse.Namespace) -> int:
         assets = load_converter(options.generator).convert(args.input, options, timer)
     written = []
     for asset, target in zip(assets, targets, strict=True):
-        written += save(asset, target)
+        written += save(asset, target, export=export)
     if args.preview:
         written.append(save_preview(assets, args.preview))
     kind = assets[0].provenance.get("input_kind", "photo")
@@ -224,7 +243,7 @@ def run_convert_plan(args: argparse.Namespace) -> int:
         ceilings=args.ceilings,
     )
     result = convert_plan_file(args.input[0], options)
-    for path in save_plan(result, output):
+    for path in save_plan(result, output, export_options(args), pivot=args.pivot):
         print(path)
     if not args.quiet:
         summary = result.summary()
@@ -248,8 +267,13 @@ def run_convert_kind(args: argparse.Namespace) -> int:
     from lift3d.files import refuse_to_replace
 
     output = check_output_path(args.output or Path(args.input[0]).with_suffix(".glb").name)
-    refuse_to_replace(kind_outputs(args, output), [*args.input, *([args.cameras] if args.cameras else [])])
-    asset_options = AssetOptions(max_faces=args.faces, texture_px=args.texture_size, height_m=args.height)
+    export = export_options(args)
+    refuse_to_replace(
+        kind_outputs(args, output, export), [*args.input, *([args.cameras] if args.cameras else [])]
+    )
+    asset_options = AssetOptions(
+        max_faces=args.faces, texture_px=args.texture_size, height_m=args.height, pivot=args.pivot
+    )
     if args.kind == "frames":
         from lift3d.api import ConvertOptions
         from lift3d.asset.animation import FramesOptions, convert_frames, save_frames
@@ -258,23 +282,28 @@ def run_convert_kind(args: argparse.Namespace) -> int:
         if len(args.input) != 1:
             raise OptionError("--kind frames takes one folder, GIF or sprite sheet")
         convert_options = ConvertOptions(
-            generator=args.generator or "inflate",
+            generator=args.generator,  # empty: the best installed, as for one picture
             max_faces=args.faces,
             texture_px=args.texture_size,
             height_m=args.height,
             seed=args.seed,
-        )
+            steps=args.steps,
+            ensemble=args.ensemble,
+            adapters=tuple(args.adapters),
+            auto_adapter=args.auto_adapter,
+            pivot=args.pivot,
+        ).resolved()
         grid = parse_grid(args.frames_grid) if args.frames_grid else None
         result = convert_frames(
             args.input[0], FramesOptions(convert=convert_options, frame_rate_fps=args.fps, sheet_grid=grid)
         )
-        written = save_frames(result, output)
+        written = save_frames(result, output, export=export)
     elif args.kind == "ortho":
         from lift3d.asset.multiview import OrthoOptions, convert_ortho
 
         source = args.input[0] if len(args.input) == 1 else args.input
         asset = convert_ortho(source, OrthoOptions(projection=args.projection, asset=asset_options))
-        written = save(asset, output)
+        written = save(asset, output, export=export)
     else:
         from lift3d.asset.multiview import ViewsOptions, convert_views
         from lift3d.reconstruct.views import CarveOptions, parse_azimuths
@@ -284,7 +313,7 @@ def run_convert_kind(args: argparse.Namespace) -> int:
         cameras = parse_azimuths(args.azimuths) if args.azimuths else args.cameras
         options = ViewsOptions(carve=CarveOptions(framing=args.framing), asset=asset_options)
         asset = convert_views(args.input, cameras, options)
-        written = save(asset, output)
+        written = save(asset, output, export=export)
     if args.preview and args.kind != "frames":
         from lift3d.api import save_preview
 
@@ -294,17 +323,24 @@ def run_convert_kind(args: argparse.Namespace) -> int:
     return 0
 
 
-def kind_outputs(args: argparse.Namespace, output: Path) -> list[Path]:
+def export_options(args: argparse.Namespace) -> ExportOptions:
+    """The export options of the convert flags."""
+    from lift3d.export import ExportOptions
+
+    return ExportOptions(up_axis=args.up, texture_format=args.texture_format)
+
+
+def kind_outputs(args: argparse.Namespace, output: Path, export: ExportOptions) -> list[Path]:
     """Every file a multi-picture conversion may write, so a clash with an input is refused before any work."""
     from lift3d.api import saved_files
 
-    outputs = saved_files(output)
+    outputs = saved_files(output, export)
     if args.kind == "frames":
         from lift3d.asset.animation import FramesOptions, frame_paths
         from lift3d.export import output_files
 
         frames = frame_paths(output, FramesOptions.max_frames)  # as many as there may be frames
-        outputs += [file for frame in frames for file in output_files(frame)]
+        outputs += [file for frame in frames for file in output_files(frame, export)]
     if args.preview:
         outputs.append(Path(args.preview))
     return outputs

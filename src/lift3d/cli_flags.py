@@ -25,6 +25,13 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--height", type=float, default=1.0, help="height of the asset in metres [default: 1.0]"
     )
+    parser.add_argument(
+        "--pivot",
+        choices=["base", "center"],
+        default="base",
+        help="where the origin is: base = bottom on the floor (y = 0), centred in x and z; "
+        "center = the middle of the bounding box [default: base]",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
     parser.add_argument(
         "--steps",
@@ -74,4 +81,5 @@ def conversion_options(args: argparse.Namespace) -> ConvertOptions:
         ensemble=args.ensemble,
         adapters=tuple(args.adapters),
         auto_adapter=args.auto_adapter,
+        pivot=args.pivot,
     ).resolved()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import trimesh
@@ -33,8 +35,16 @@ def test_asset_is_placed_in_metres_and_input_untouched(sphere_asset: tuple[trime
     mesh, asset = sphere_asset
     low, high = asset.mesh.bounds
     assert high[1] - low[1] == pytest.approx(1.7)
-    assert np.allclose((low + high) / 2, 0, atol=1e-9)
+    # pivot "base" (issue 16): the bottom on the floor, centred in x and z
+    assert low[1] == pytest.approx(0.0, abs=1e-9)
+    assert np.allclose(((low + high) / 2)[[0, 2]], 0, atol=1e-9)
     assert len(mesh.faces) == 20480 and mesh.bounds[1][1] == pytest.approx(0.8)
+
+
+def test_center_pivot_puts_the_box_centre_at_the_origin() -> None:
+    mesh = trimesh.creation.icosphere(subdivisions=2, radius=0.8)
+    asset = build_asset(mesh, disc_cutout(), None, replace(OPTIONS, pivot="center"))
+    assert np.allclose(asset.mesh.bounds.mean(axis=0), 0, atol=1e-9)
 
 
 def test_faces_meet_budget_and_welded_mesh_is_closed(sphere_asset: tuple[trimesh.Trimesh, Asset]) -> None:

@@ -62,7 +62,7 @@ def test_ply_round_trip_has_texture_colours(tmp_path: Path, asset: Asset) -> Non
     mesh = _only_mesh(trimesh.load(tmp_path / "thing.ply"))
     assert mesh.is_watertight
     colours = mesh.visual.vertex_colors[:, :3].astype(float) / 255
-    front = mesh.vertex_normals[:, 2] > 0.9
+    front = mesh.vertex_normals[:, 1] < -0.9  # PLY is Z-up: the front (+Z in glTF) faces -Y
     assert np.allclose(colours[front].mean(axis=0), (0.8, 0.3, 0.1), atol=0.05)
 
 

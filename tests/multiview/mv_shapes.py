@@ -238,7 +238,7 @@ def character_frames(count: int, size_px: int = 64) -> list[Image.Image]:
 
 
 def volume_iou(asset_mesh: trimesh.Trimesh, truth: trimesh.Trimesh) -> float:
-    """Volume IoU of an asset (welded) and the truth placed like an asset: centred, same height."""
+    """Volume IoU of an asset (welded) and the truth placed like an asset: base on the floor, same height."""
     from lift3d.data.shapes import manifold_from_arrays
     from lift3d.export.geometry import weld_by_position
 
@@ -246,7 +246,9 @@ def volume_iou(asset_mesh: trimesh.Trimesh, truth: trimesh.Trimesh) -> float:
     predicted = manifold_from_arrays(vertices, faces)
     low, high = truth.bounds
     asset_height = float(np.ptp(vertices[:, 1]))
-    placed = (np.asarray(truth.vertices) - (low + high) / 2) * (asset_height / (high[1] - low[1]))
+    origin = (low + high) / 2
+    origin[1] = low[1]  # assets stand on the floor (pivot "base", issue 16)
+    placed = (np.asarray(truth.vertices) - origin) * (asset_height / (high[1] - low[1]))
     expected = manifold_from_arrays(placed, np.asarray(truth.faces))
     common = (predicted ^ expected).volume()
     return common / (predicted.volume() + expected.volume() - common)

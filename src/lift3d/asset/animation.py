@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +21,14 @@ import trimesh
 
 from lift3d import api  # as a module: api.py may re-export this one without an import cycle
 from lift3d.errors import InputError, OptionError, OutputError
-from lift3d.export import output_files, save_asset
+from lift3d.export import ExportOptions, output_files, save_asset
+from lift3d.export.gltf import finish_glb, read_glb, write_glb
 from lift3d.files import refuse_to_replace, write_bytes_atomic
 from lift3d.inputs import find_object
 from lift3d.inputs.sheets import check_grid, read_frames
 from lift3d.reconstruct.views import mask_box
 from lift3d.types import Asset, Picture
 
-_GLB_MAGIC = b"glTF"
-_JSON_CHUNK = b"JSON"
-_BIN_CHUNK = b"BIN\x00"
 _FLOAT = 5126  # glTF componentType of float32
 
 
@@ -86,6 +83,14 @@ def convert_frames(
     for picture, box in zip(pictures, boxes, strict=True):
         asset = converter.convert(picture, convert_options)[0]
         frames.append(_place(asset, box, pivot, metres_per_px, height_m))
+    # One pivot for the whole animation (the box of all poses), so a jump stays a jump.
+    low = np.min([frame.mesh.bounds[0] for frame in frames], axis=0)
+    high = np.max([frame.mesh.bounds[1] for frame in frames], axis=0)
+    origin = (low + high) / 2
+    if convert_options.pivot == "base":
+        origin[1] = low[1]
+    for frame in frames:
+        frame.mesh.apply_translation(-origin)
     provenance = {
         "source": label,
         "frames": [picture.source for picture in pictures],
@@ -105,7 +110,7 @@ def _place(asset: Asset, box: np.ndarray, pivot: np.ndarray, metres_per_px: floa
     The mesh's box matches the object's box in the picture, so its centre goes where
     that box's centre lies relative to the pivot (picture rows grow downward, y up).
     """
-    mesh = asset.mesh.copy()
+    mesh = asset.mesh.copy(include_cache=True)  # keeps the asset's crease-aware normals
     mesh.apply_scale((box[3] - box[1]) * metres_per_px / height_m)
     low, high = mesh.bounds
     centre = np.array(
@@ -119,13 +124,13 @@ def _place(asset: Asset, box: np.ndarray, pivot: np.ndarray, metres_per_px: floa
     return Asset(mesh=mesh, texture=asset.texture, provenance=asset.provenance)
 
 
-def animated_glb_bytes(frames: Sequence[Asset], frame_rate_fps: float) -> bytes:
-    """One GLB with a node per frame and a looping animation that shows them in turn."""
+def animated_glb_bytes(frames: Sequence[Asset], frame_rate_fps: float, name: str = "frames") -> bytes:
+    """One GLB with a node per frame (`NAME_frame_000` ...) and a looping animation that shows them in turn."""
     scene = trimesh.Scene()
-    names = [f"frame_{index:03d}" for index in range(len(frames))]
-    for name, asset in zip(names, frames, strict=True):
-        scene.add_geometry(asset.mesh, node_name=name, geom_name=name)
-    document, binary = read_glb(scene.export(file_type="glb"))
+    names = [f"{name}_frame_{index:03d}" for index in range(len(frames))]
+    for frame_name, asset in zip(names, frames, strict=True):
+        scene.add_geometry(asset.mesh, node_name=frame_name, geom_name=frame_name)
+    document, binary = read_glb(scene.export(file_type="glb", include_normals=True))
     node_index = {node.get("name"): index for index, node in enumerate(document["nodes"])}
     count = len(frames)
     # Key k starts frame k; a last key repeats the final state so it lasts a full frame too.
@@ -135,8 +140,8 @@ def animated_glb_bytes(frames: Sequence[Asset], frame_rate_fps: float) -> bytes:
         document, binary, times, "SCALAR", {"min": [0.0], "max": [float(times[-1])]}
     )
     samplers, channels = [], []
-    for frame, name in enumerate(names):
-        node = document["nodes"][node_index[name]]
+    for frame, frame_name in enumerate(names):
+        node = document["nodes"][node_index[frame_name]]
         matrix = node.pop("matrix", None)
         if matrix is not None and not np.allclose(matrix, np.eye(4).ravel()):
             raise ValueError("frame nodes must not carry a transform; place the meshes instead")
@@ -144,7 +149,7 @@ def animated_glb_bytes(frames: Sequence[Asset], frame_rate_fps: float) -> bytes:
         scales = np.repeat((shown == frame).astype(np.float32)[:, None], 3, axis=1)
         binary, scale_accessor = _append_accessor(document, binary, scales, "VEC3", {})
         samplers.append({"input": time_accessor, "output": scale_accessor, "interpolation": "STEP"})
-        channels.append({"sampler": frame, "target": {"node": node_index[name], "path": "scale"}})
+        channels.append({"sampler": frame, "target": {"node": node_index[frame_name], "path": "scale"}})
     document.setdefault("animations", []).append(
         {"name": "frames", "samplers": samplers, "channels": channels}
     )
@@ -172,44 +177,23 @@ def _append_accessor(
     return binary + data, len(document["accessors"]) - 1
 
 
-def read_glb(data: bytes) -> tuple[dict, bytes]:
-    """The JSON document and binary chunk of a GLB."""
-    magic, version, length = struct.unpack_from("<4sII", data, 0)
-    if magic != _GLB_MAGIC or version != 2 or length != len(data):
-        raise ValueError("not a glTF 2.0 binary")
-    json_length, json_type = struct.unpack_from("<I4s", data, 12)
-    if json_type != _JSON_CHUNK:
-        raise ValueError("a GLB starts with its JSON chunk")
-    document = json.loads(data[20 : 20 + json_length])
-    offset = 20 + json_length
-    binary = b""
-    if offset < len(data):
-        bin_length, bin_type = struct.unpack_from("<I4s", data, offset)
-        if bin_type == _BIN_CHUNK:
-            binary = data[offset + 8 : offset + 8 + bin_length]
-    return document, binary
-
-
-def write_glb(document: dict, binary: bytes) -> bytes:
-    """Pack a JSON document and a binary chunk as a GLB (chunks padded to 4 bytes)."""
-    text = json.dumps(document, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 4)
-    binary += b"\x00" * (-len(binary) % 4)
-    length = 12 + 8 + len(text) + (8 + len(binary) if binary else 0)
-    parts = [struct.pack("<4sII", _GLB_MAGIC, 2, length), struct.pack("<I4s", len(text), _JSON_CHUNK), text]
-    if binary:
-        parts += [struct.pack("<I4s", len(binary), _BIN_CHUNK), binary]
-    return b"".join(parts)
-
-
 def frame_paths(path: str | os.PathLike, count: int, suffix: str = ".glb") -> list[Path]:
     """walk.glb -> walk_frame_000.glb ... beside it."""
     target = Path(path)
     return [target.with_name(f"{target.stem}_frame_{index:03d}{suffix}") for index in range(count)]
 
 
-def save_frames(result: FramesResult, path: str | os.PathLike, frame_suffix: str = ".glb") -> list[Path]:
-    """Write the animated GLB, one file per frame (format by `frame_suffix`) and the provenance JSON."""
+def save_frames(
+    result: FramesResult,
+    path: str | os.PathLike,
+    frame_suffix: str = ".glb",
+    export: ExportOptions | None = None,
+) -> list[Path]:
+    """Write the animated GLB, one file per frame (format by `frame_suffix`) and the provenance JSON.
+
+    The animation's frame nodes sit under one node named after the file (or `export.name`).
+    """
+    export = export or ExportOptions()
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix(".glb")
@@ -222,12 +206,14 @@ def save_frames(result: FramesResult, path: str | os.PathLike, frame_suffix: str
         for file in output_files(frame)
     ]
     refuse_to_replace(planned, api.provenance_inputs(result.provenance))
-    write_bytes_atomic(target, animated_glb_bytes(result.frames, result.frame_rate_fps))
+    name = export.name_for(target.stem)
+    animated = animated_glb_bytes(result.frames, result.frame_rate_fps, name)
+    write_bytes_atomic(target, finish_glb(animated, name, export.texture_format, export.up_for(".glb")))
     written = [target]
     for asset, frame_path in zip(
         result.frames, frame_paths(target, len(result.frames), frame_suffix), strict=True
     ):
-        written += save_asset(asset, frame_path)
+        written += save_asset(asset, frame_path, replace(export, name=""))
     record = target.with_suffix(".lift3d.json")
     write_bytes_atomic(record, json.dumps(result.provenance, indent=2, default=str).encode())
     return [*written, record]

@@ -29,8 +29,8 @@ def build_asset(
     """Clean, decimate, unwrap, bake from the picture and place `mesh`; the input is not modified.
 
     The result follows glTF axes, which match the view frame (+Y up, +Z toward the
-    viewer), centred on its bounding-box centre and scaled so its height along Y is
-    `options.height_m`. Vertices are split along UV seams and sharp creases, so the
+    viewer), scaled so its height along Y is `options.height_m`, with its pivot at the
+    origin: by default the base on the floor (y = 0), centred in x and z. Vertices are split along UV seams and sharp creases, so the
     mesh is closed only after merging vertices by position. Step timings in seconds go
     to `provenance["timings_s"]`.
     """
@@ -70,7 +70,7 @@ def build_textured_asset(
     vertices, faces, uv, vertex_normals = _split_vertices(simple, atlas, normals)
     texture = bake(vertices, faces, uv, vertex_normals, options.texture_px)
     lap("bake")
-    vertices = _to_output_frame(vertices, options.height_m)
+    vertices = _to_output_frame(vertices, options.height_m, options.pivot)
     visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
     result = trimesh.Trimesh(vertices, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
     lap("material")
@@ -94,9 +94,16 @@ def _split_vertices(
     return vertices, inverse.reshape(-1, 3), atlas.uv[unique[:, 0]], normals.normals[unique[:, 1]]
 
 
-def _to_output_frame(vertices: np.ndarray, height_m: float) -> np.ndarray:
-    """Centre on the bounding box and scale to the height; the axes already match glTF."""
+def _to_output_frame(vertices: np.ndarray, height_m: float, pivot: str = "base") -> np.ndarray:
+    """Scale to the height and move the pivot to the origin; the axes already match glTF.
+
+    `base` puts the bottom on the floor (y = 0), centred in x and z, so an asset dropped
+    into a scene stands on the ground; `center` puts the bounding-box centre there.
+    """
     low, high = vertices.min(axis=0), vertices.max(axis=0)
     height = float(high[1] - low[1])
     scale = height_m / height if height > 0 else 1.0
-    return (vertices - (low + high) / 2) * scale
+    origin = (low + high) / 2
+    if pivot == "base":
+        origin[1] = low[1]
+    return (vertices - origin) * scale

@@ -11,6 +11,7 @@ from lift3d.errors import OptionError
 MIN_FACES = 100
 # Far above what the reconstruction grid can give; only a typo or an attack asks for more.
 MAX_FACES = 2_000_000
+PIVOTS = ("base", "center")
 TEXTURE_PX_RANGE = (64, 8192)
 # A millimetre to a kilometre: outside it a float32 glTF loses the shape (1e-300 collapses
 # it to a point, 1e308 overflows to infinite vertex positions).
@@ -27,6 +28,12 @@ class AssetOptions:
     crease_angle_deg: float = field(
         default=40.0, metadata={"help": "edges sharper than this keep a hard normal crease"}
     )
+    pivot: str = field(
+        default="base",
+        metadata={
+            "help": "origin: base = bottom on the floor (y = 0), centred in x and z; center = box centre"
+        },
+    )
 
     def __post_init__(self) -> None:
         if not _is_int(self.max_faces) or not MIN_FACES <= self.max_faces <= MAX_FACES:
@@ -39,6 +46,8 @@ class AssetOptions:
         low_m, high_m = HEIGHT_M_RANGE
         if not _is_number(self.height_m) or not low_m <= self.height_m <= high_m:
             raise OptionError(f"height_m must be {low_m:g} to {high_m:g} metres, got {self.height_m!r}")
+        if self.pivot not in PIVOTS:
+            raise OptionError(f"pivot must be base or center, got {self.pivot!r}")
         if not _is_number(self.crease_angle_deg) or not 0 <= self.crease_angle_deg <= 180:
             raise OptionError(f"crease_angle_deg must be in 0..180 degrees, got {self.crease_angle_deg!r}")
 

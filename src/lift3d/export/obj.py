@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import io
+import re
 from pathlib import Path
 
-from PIL import Image
 from trimesh.exchange.obj import export_obj as trimesh_export_obj
 
+from lift3d.export.gltf import oriented_mesh
+from lift3d.export.options import ExportOptions, encode_texture
 from lift3d.files import write_file_set
 from lift3d.types import Asset
 
 
-def obj_sidecars(path: Path) -> tuple[Path, Path]:
-    """The .mtl and texture written beside `path`: `vase.mtl` and `vase_basecolor.png`.
+def obj_sidecars(path: Path, texture_format: str = "png") -> tuple[Path, Path]:
+    """The .mtl and texture written beside `path`: `vase.mtl` and `vase_basecolor.png` (or .jpg, .webp).
 
     The texture is never `<stem>.png`: `lift3d convert vase.png -o vase.obj` would
     otherwise replace the picture it was made from.
     """
-    return path.with_suffix(".mtl"), path.with_name(f"{path.stem}_basecolor.png")
+    return path.with_suffix(".mtl"), path.with_name(f"{path.stem}_basecolor.{texture_format}")
 
 
-def export_obj(asset: Asset, path: Path) -> list[Path]:
+def export_obj(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
     """Write `<stem>.obj`, `<stem>.mtl` and `<stem>_basecolor.png`; all three appear or none.
 
     The .mtl is written here rather than by trimesh so the texture is named after the
@@ -29,16 +30,19 @@ def export_obj(asset: Asset, path: Path) -> list[Path]:
     carries the PBR roughness/metalness extension lines that Blender reads.
     """
     material = getattr(asset.mesh.visual, "material", None)
-    material_name = getattr(material, "name", None) or "material0"
-    mtl_path, png_path = obj_sidecars(path)
+    name = options.name_for(path.stem)
+    mtl_path, png_path = obj_sidecars(path, options.texture_format)
+    mesh = oriented_mesh(asset.mesh, options.up_for(".obj"))
     text = trimesh_export_obj(
-        asset.mesh, include_normals=True, include_texture=True, write_texture=False, mtl_name=mtl_path.name
+        mesh, include_normals=True, include_texture=True, write_texture=False, mtl_name=mtl_path.name
     )
+    # One named object whose faces use the material named after the asset.
+    text = re.sub(r"^usemtl .*$", f"o {name}\nusemtl {name}", text, count=1, flags=re.MULTILINE)
     roughness = getattr(material, "roughnessFactor", None)
     metallic = getattr(material, "metallicFactor", None)
     mtl = "\n".join(
         [
-            f"newmtl {material_name}",
+            f"newmtl {name}",
             "Ka 0 0 0",
             "Kd 1 1 1",
             "Ks 0 0 0",
@@ -50,7 +54,6 @@ def export_obj(asset: Asset, path: Path) -> list[Path]:
             "",
         ]
     )
-    png = io.BytesIO()
-    Image.fromarray(asset.texture).save(png, format="PNG")
-    files = {path: text.encode(), mtl_path: mtl.encode(), png_path: png.getvalue()}
+    texture = encode_texture(asset.texture, options.texture_format)
+    files = {path: text.encode(), mtl_path: mtl.encode(), png_path: texture}
     return write_file_set(files)

@@ -9,13 +9,16 @@ import numpy as np
 import trimesh
 
 from lift3d.export.geometry import weld_by_position
+from lift3d.export.options import ExportOptions, z_up
 from lift3d.files import write_bytes_atomic
 from lift3d.types import Asset
 
 
-def export_ply(asset: Asset, path: Path) -> list[Path]:
+def export_ply(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
     """Write a closed binary PLY whose vertex colours are the texture at each vertex's UV."""
     vertices, faces, source = weld_by_position(asset.mesh)
+    if options.up_for(".ply") == "z":
+        vertices = z_up(vertices)
     colours = np.full((len(vertices), 4), 255, dtype=np.uint8)
     uv = getattr(asset.mesh.visual, "uv", None)
     if uv is not None:

@@ -11,12 +11,13 @@ from types import MappingProxyType
 from lift3d.errors import OutputError
 from lift3d.export.gltf import export_glb
 from lift3d.export.obj import export_obj, obj_sidecars
+from lift3d.export.options import ExportOptions
 from lift3d.export.ply import export_ply
 from lift3d.export.stl import export_stl
 from lift3d.export.usdz import export_usdz  # imports pxr only when called
 from lift3d.types import Asset
 
-Exporter = Callable[[Asset, Path], list[Path]]
+Exporter = Callable[[Asset, Path, ExportOptions], list[Path]]
 
 # Extension (lower case, with the dot) -> exporter returning the files it wrote.
 EXPORTERS: Mapping[str, Exporter] = MappingProxyType(
@@ -33,12 +34,14 @@ DEFAULT_SUFFIX = ".glb"
 OPTIONAL_PACKAGES: Mapping[str, tuple[str, str]] = MappingProxyType({".usdz": ("pxr", "lift3d[usd]")})
 
 
-def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
+def save_asset(asset: Asset, path: str | os.PathLike, options: ExportOptions | None = None) -> list[Path]:
     """Write `asset` in the format named by the extension of `path`; return the files written.
 
     A path without an extension gets `.glb`. Every file is written atomically, so on
     any error no file (or partial set of files) is left under the requested names.
+    Each format gets its ecosystem's up axis unless `options` asks for one.
     """
+    options = options or ExportOptions()
     target = Path(path)
     if target.is_dir():  # before the default extension: `-o some_folder` must not write some_folder.glb
         raise OutputError(
@@ -52,16 +55,16 @@ def save_asset(asset: Asset, path: str | os.PathLike) -> list[Path]:
         raise OutputError(
             f"cannot write {target.name}: unknown format '{target.suffix}'; supported: {supported}"
         )
-    return exporter(asset, target)
+    return exporter(asset, target, options)
 
 
-def output_files(path: str | os.PathLike) -> list[Path]:
-    """Every file `save_asset(asset, path)` writes, sidecars included: what to check before any work."""
+def output_files(path: str | os.PathLike, options: ExportOptions | None = None) -> list[Path]:
+    """Every file `save_asset(asset, path, options)` writes, sidecars included: checked before any work."""
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix(DEFAULT_SUFFIX)
     if target.suffix.lower() == ".obj":
-        return [target, *obj_sidecars(target)]
+        return [target, *obj_sidecars(target, (options or ExportOptions()).texture_format)]
     return [target]
 
 

@@ -1,25 +1,25 @@
-"""USDZ for Apple AR Quick Look: one mesh with a UsdPreviewSurface and its PNG, packed in a zip."""
+"""USDZ for Apple AR Quick Look: one mesh with a UsdPreviewSurface and its texture, packed in a zip."""
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
-from lift3d.errors import OutputError
+from lift3d.errors import OptionError, OutputError
+from lift3d.export.gltf import oriented_mesh
+from lift3d.export.options import ExportOptions, encode_texture
 from lift3d.files import atomic_path
 from lift3d.types import Asset
 
 INSTALL_HINT = "pip install 'lift3d[usd]'"
-ROOT_PRIM = "/lift3d"
-TEXTURE_NAME = "base_color.png"  # its path inside the package, relative to the .usdc
+TEXTURE_STEM = "base_color"  # the texture's path inside the package, relative to the .usdc
+USDZ_TEXTURE_FORMATS = ("png", "jpg")  # what the usdz specification allows inside a package
 
 
-def export_usdz(asset: Asset, path: Path) -> list[Path]:
+def export_usdz(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
     """Write `asset` as one .usdz that AR Quick Look, Reality Composer and Blender open.
 
     `pxr` (usd-core, ~30 MB) is imported here rather than at module level, so lift3d
@@ -29,10 +29,13 @@ def export_usdz(asset: Asset, path: Path) -> list[Path]:
         from pxr import Tf, UsdUtils
     except ImportError:
         raise OutputError(f"cannot write {path.name}: writing .usdz needs usd-core: {INSTALL_HINT}") from None
+    if options.texture_format not in USDZ_TEXTURE_FORMATS:
+        raise OptionError(f"a .usdz holds png or jpg textures, not {options.texture_format}")
+    texture_name = f"{TEXTURE_STEM}.{options.texture_format}"
     with tempfile.TemporaryDirectory(prefix="lift3d-usdz-") as folder:
         layer_path = Path(folder) / "model.usdc"
-        (Path(folder) / TEXTURE_NAME).write_bytes(_png_bytes(asset.texture))
-        _write_stage(asset, layer_path)
+        (Path(folder) / texture_name).write_bytes(encode_texture(asset.texture, options.texture_format))
+        _write_stage(asset, layer_path, options.name_for(path.stem), options.up_for(".usdz"), texture_name)
         with atomic_path(path) as tmp:
             try:
                 # The ARKit variant refuses what Quick Look cannot show (e.g. an unsupported
@@ -45,24 +48,26 @@ def export_usdz(asset: Asset, path: Path) -> list[Path]:
     return [path]
 
 
-def _write_stage(asset: Asset, layer_path: Path) -> None:
-    """Author the stage: Y-up metres, a component root, the mesh and its bound material."""
+def _write_stage(asset: Asset, layer_path: Path, name: str, up_axis: str, texture_name: str) -> None:
+    """Author the stage: metres, the up axis asked for, a component root named after the asset,
+    the mesh and its bound material."""
     from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdShade, Vt
 
-    mesh = asset.mesh
+    mesh = oriented_mesh(asset.mesh, up_axis)
     vertices = np.asarray(mesh.vertices, dtype=np.float32)
     faces = np.asarray(mesh.faces, dtype=np.int32)
     normals = np.asarray(mesh.vertex_normals, dtype=np.float32)
     uv = getattr(mesh.visual, "uv", None)
 
     stage = Usd.Stage.CreateNew(str(layer_path))
-    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
+    UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.z if up_axis == "z" else UsdGeom.Tokens.y)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
-    root = UsdGeom.Xform.Define(stage, ROOT_PRIM).GetPrim()
+    root_path = f"/{name}"
+    root = UsdGeom.Xform.Define(stage, root_path).GetPrim()
     stage.SetDefaultPrim(root)
     Usd.ModelAPI(root).SetKind(Kind.Tokens.component)
 
-    geometry = UsdGeom.Mesh.Define(stage, f"{ROOT_PRIM}/mesh")
+    geometry = UsdGeom.Mesh.Define(stage, f"{root_path}/{name}")
     geometry.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(vertices))
     geometry.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(faces), 3, dtype=np.int32)))
     geometry.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(faces.reshape(-1)))
@@ -84,14 +89,14 @@ def _write_stage(asset: Asset, layer_path: Path) -> None:
         st.Set(Vt.Vec2fArray.FromNumpy(np.asarray(uv, dtype=np.float32)))
         st.SetIndices(Vt.IntArray.FromNumpy(faces.reshape(-1)))
 
-    UsdGeom.Scope.Define(stage, f"{ROOT_PRIM}/materials")
-    material = _define_material(stage, f"{ROOT_PRIM}/materials/lift3d", asset)
+    UsdGeom.Scope.Define(stage, f"{root_path}/materials")
+    material = _define_material(stage, f"{root_path}/materials/{name}", asset, texture_name)
     UsdShade.MaterialBindingAPI.Apply(geometry.GetPrim()).Bind(material)
     stage.GetRootLayer().Save()
 
 
-def _define_material(stage: Any, path: str, asset: Asset) -> Any:
-    """A UsdPreviewSurface whose diffuse colour reads the packed PNG through the st primvar."""
+def _define_material(stage: Any, path: str, asset: Asset, texture_name: str) -> Any:
+    """A UsdPreviewSurface whose diffuse colour reads the packed texture through the st primvar."""
     from pxr import Gf, Sdf, UsdShade
 
     source = getattr(asset.mesh.visual, "material", None)
@@ -119,7 +124,7 @@ def _define_material(stage: Any, path: str, asset: Asset) -> Any:
 
     texture = UsdShade.Shader.Define(stage, f"{path}/base_color")
     texture.CreateIdAttr("UsdUVTexture")
-    texture.CreateInput("file", Sdf.ValueTypeNames.Asset).Set(Sdf.AssetPath(TEXTURE_NAME))
+    texture.CreateInput("file", Sdf.ValueTypeNames.Asset).Set(Sdf.AssetPath(texture_name))
     texture.CreateInput("st", Sdf.ValueTypeNames.Float2).ConnectToSource(reader.ConnectableAPI(), "result")
     texture.CreateInput("sourceColorSpace", Sdf.ValueTypeNames.Token).Set("sRGB")
     texture.CreateInput("wrapS", Sdf.ValueTypeNames.Token).Set("clamp")
@@ -130,12 +135,6 @@ def _define_material(stage: Any, path: str, asset: Asset) -> Any:
         texture.ConnectableAPI(), "rgb"
     )
     return material
-
-
-def _png_bytes(texture: np.ndarray) -> bytes:
-    stream = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(texture[..., :3], dtype=np.uint8)).save(stream, format="PNG")
-    return stream.getvalue()
 
 
 def _first_line(error: BaseException) -> str:

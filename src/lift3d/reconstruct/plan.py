@@ -17,6 +17,8 @@ import numpy as np
 
 import lift3d
 from lift3d.errors import InputError, OptionError, OutputError
+from lift3d.export import ExportOptions
+from lift3d.export.gltf import plan_glb
 from lift3d.files import atomic_path, refuse_to_replace, write_bytes_atomic
 from lift3d.inputs.read import read_picture
 from lift3d.reconstruct.plan_geometry import Heights, PlanModel, build_plan_scene, plan_frame
@@ -190,14 +192,20 @@ def _file_long_side(path: str | os.PathLike, picture: Picture) -> int:
             return max(picture.rgb.shape[:2])
 
 
-def save_plan(result: PlanResult, path: str | os.PathLike) -> list[Path]:
-    """Write the scene as .glb and the summary as NAME.lift3d.json beside it, each atomically."""
+def save_plan(
+    result: PlanResult, path: str | os.PathLike, export: ExportOptions | None = None, pivot: str = "base"
+) -> list[Path]:
+    """Write the scene as .glb and the summary as NAME.lift3d.json beside it, each atomically.
+
+    `pivot="center"` moves the plan's node so the middle of its box is at the origin; the
+    summary stays in the plan's own frame (floor at y = 0).
+    """
     target = Path(path)
     if target.suffix.lower() != ".glb":
         raise OutputError(f"floor plans are written as .glb scenes; cannot write {target}")
     refuse_to_replace([target, target.with_suffix(".lift3d.json")], [result.layout.source])
     with atomic_path(target) as tmp:
-        tmp.write_bytes(result.model.scene.export(file_type="glb"))
+        tmp.write_bytes(plan_glb(result.model.scene, export or ExportOptions(), target.stem, pivot))
     summary_path = target.with_suffix(".lift3d.json")
     write_bytes_atomic(summary_path, json.dumps(result.summary(), indent=2).encode())
     return [target, summary_path]

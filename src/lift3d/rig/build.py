@@ -33,15 +33,17 @@ def rig_mesh(
     """Rig `mesh` (the asset, in metres) from the picture's shape maps.
 
     Joints are placed in the view frame, from the mask and depth maps, then carried into
-    the asset's frame the way the asset stage carried the reconstruction there (centred
-    on its bounding box, scaled to its height): `view_mesh` is that reconstruction.
+    the asset's frame the way the asset stage carried the reconstruction there (scaled to
+    its height, its pivot at the origin, whichever pivot): `view_mesh` is that reconstruction.
     """
     placement = place_skeleton(maps.mask, maps.front_z, maps.back_z)
     view_vertices = np.asarray(view_mesh.vertices)
     asset_vertices = np.asarray(mesh.vertices)
     low, high = view_vertices.min(axis=0), view_vertices.max(axis=0)
     scale = float(np.ptp(asset_vertices[:, 1]) / max(high[1] - low[1], 1e-12))
-    skeleton = placement.skeleton.transformed(-(low + high) / 2, scale)
+    # asset = (view + offset) * scale, read off the boxes' low corners (any pivot, base or center)
+    offset = asset_vertices.min(axis=0) / scale - low
+    skeleton = placement.skeleton.transformed(offset, scale)
     joints, weights = heat_weights(asset_vertices, np.asarray(mesh.faces), skeleton)
     return Rig(
         skeleton=skeleton,
