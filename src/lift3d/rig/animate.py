@@ -17,6 +17,7 @@ from scipy.spatial.transform import Rotation
 from lift3d.rig.skeleton import Clip, Skeleton
 
 KEYS_PER_SECOND = 12
+UPPER_ARM_OUT = (0.85, 0.45, 0.2)  # wave: the raised upper arm's direction on the character's left
 
 
 def _turn(axis: Sequence[float], degrees: np.ndarray) -> np.ndarray:
@@ -100,15 +101,17 @@ def wave(skeleton: Skeleton) -> Clip:
     """The right arm rises beside the head and the forearm waves three times, then comes back down."""
     times, phase = _times(2.4)
     index = skeleton.names.index
-    up_out = np.array([-0.45, 0.85, 0.2])  # the character's right is -X
-    raise_arm = _between(_bone_direction(skeleton, "upper_arm.R"), up_out)
-    # the forearm lines up with the raised upper arm, measured in the upper arm's turned frame
-    forearm_target = raise_arm.inv().apply(np.array([-0.1, 1.0, 0.1]))
+    # the upper arm out to the side a little above the shoulder, the forearm up: most of the
+    # raise is at the elbow, so the armpit (where linear blend skinning stretches) turns less
+    out = np.array([-UPPER_ARM_OUT[0], UPPER_ARM_OUT[1], UPPER_ARM_OUT[2]])  # the character's right is -X
+    raise_arm = _between(_bone_direction(skeleton, "upper_arm.R"), out)
+    # the forearm's target, measured in the upper arm's turned frame
+    forearm_target = raise_arm.inv().apply(np.array([-0.25, 1.0, 0.15]))
     straighten = _between(_bone_direction(skeleton, "lower_arm.R"), forearm_target)
     ramp = np.clip(np.minimum(phase / 0.2, (1.0 - phase) / 0.2), 0.0, 1.0)
     ramp = ramp * ramp * (3 - 2 * ramp)  # ease in and out
     waving = (phase > 0.2) & (phase < 0.8)
-    shake = np.where(waving, 25.0 * np.sin(2 * np.pi * 3 * (phase - 0.2) / 0.6), 0.0)
+    shake = np.where(waving, 20.0 * np.sin(2 * np.pi * 3 * (phase - 0.2) / 0.6), 0.0)
     forearm = Rotation.from_quat(_blend(straighten, ramp)) * Rotation.from_quat(_turn([0, 0, 1], shake))
     return Clip(
         "wave",
