@@ -205,7 +205,8 @@ def _prune_spurs(axis: np.ndarray, graph: OutlineGraph, min_px: float) -> np.nda
         short = length < SPUR_THICKNESS_RATIO * graph.thickness[current] + min_px
         # a bump of the outline thins toward its end; a short branch that swells (a round
         # head on a thin neck) is a part of its own
-        swells = graph.thickness[branch[:-1]].max() >= SPUR_SWELL_RATIO * graph.thickness[current]
+        outer = branch[: max(1, len(branch) // 3)]  # the third of the branch at its free end
+        swells = graph.thickness[outer].max() >= SPUR_SWELL_RATIO * graph.thickness[current]
         if degree[current] >= 3 and short and not swells:
             removed[branch[:-1]] = True
     if not removed.any():
