@@ -32,7 +32,12 @@ def test_glb_round_trip_keeps_named_watertight_nodes(tmp_path, heldout: list[Con
     assert "wall_01" in names and "door_01" in names and "window_01" in names and "room_1_floor" in names
     for name in walls:
         transform, geometry = scene.graph[name]
-        assert scene.geometry[geometry].is_watertight, name
+        wall = scene.geometry[geometry].copy()
+        # World-scale UVs split the corners per face in the file (a glTF seam), so closedness is
+        # a property of the positions: weld them, ignoring UVs and normals, before checking.
+        assert wall.visual.uv is not None and len(wall.visual.uv) == len(wall.vertices), name
+        wall.merge_vertices(merge_tex=True, merge_norm=True)
+        assert wall.is_watertight, name
     assert np.allclose(scene.bounds, case.result.model.scene.bounds, atol=1e-4)
     assert summary["scale_m_per_px"] == case.drawing.m_per_px and summary["scale_from"] == "given"
     assert summary["options"]["wall_height_m"] == 2.7
