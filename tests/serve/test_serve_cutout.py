@@ -30,4 +30,4 @@ def test_cutout_returns_the_outline_and_kind_of_a_photographed_drawing(client) -
 def test_cutout_of_something_that_is_not_a_picture_is_one_message(client) -> None:
     response = client.post("/api/cutout", files={"file": ("notes.png", b"hello", "image/png")})
     assert response.status_code == 422
-    assert "not a picture" in response.json()["detail"] or "text" in response.json()["detail"]
+    assert "text file" in response.json()["error"]

@@ -306,8 +306,9 @@ def _jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     """The picture after a round trip through JPEG at `quality`."""
     image = np.round(rgb * 255).astype(np.uint8)[..., ::-1]
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    assert ok
-    return (cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1].astype(np.float32) / 255.0).copy()
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    assert ok and decoded is not None
+    return (decoded[..., ::-1].astype(np.float32) / 255.0).copy()
 
 
 def photo_case(seed: int) -> CutoutCase:
