@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import trimesh
 
 import lift3d
@@ -25,6 +26,8 @@ from lift3d.export import ExportOptions, output_files, save_asset
 from lift3d.files import refuse_to_replace, write_bytes_atomic
 from lift3d.generate import extrude_slab, inflate
 from lift3d.inputs import CutoutOptions, make_cutout, read_picture
+from lift3d.inputs.detect import FoundObject
+from lift3d.inputs.masks import picture_size, read_mask, resize_mask, write_mask
 from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
 from lift3d.types import Asset, Cutout, Picture, ShapeMaps
 
@@ -90,6 +93,8 @@ class ConvertOptions:
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
     pivot: str = "base"  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
+    # A mask file (white object on black, the picture's size) to use instead of finding the object.
+    mask: str = ""
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:
@@ -201,10 +206,14 @@ class Converter:
 
         return ((kind, 1.0),) if kind in shipped_adapter_names() else ()
 
-    def cutout(self, picture: Picture, options: ConvertOptions, kind: str) -> Cutout:
-        from lift3d.inputs.detect import sketch_mask
+    def cutout(
+        self, picture: Picture, options: ConvertOptions, kind: str, mask: np.ndarray | None = None
+    ) -> Cutout:
+        """The square cutout; `mask` defaults to the object the converter finds for this kind."""
+        if mask is None:
+            from lift3d.inputs.detect import locate_object
 
-        mask = sketch_mask(picture) if kind == "sketch" else None  # a line drawing has no backdrop to remove
+            mask = locate_object(picture).mask
         return make_cutout(picture, CutoutOptions(size_px=options.cutout_px, kind=kind), mask=mask)
 
     def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
@@ -227,17 +236,22 @@ class Converter:
         self, image: str | os.PathLike | Picture, options: ConvertOptions, timer: StageTimer | None = None
     ) -> list[Asset]:
         """One asset per variant, each with its provenance."""
-        from lift3d.inputs.detect import detect_kind
+        from lift3d.inputs.detect import detect_kind, locate_object
 
         options = replace(options, generator=self.generator)
         timer = timer or StageTimer()
         with timer.stage("read"):
             picture = image if isinstance(image, Picture) else read_picture(image)
         with timer.stage("cutout"):
-            kind = detect_kind(picture)
+            if options.mask:
+                kind = detect_kind(picture)
+                mask = read_mask(options.mask, picture, own_size(image, picture))
+            else:
+                found = locate_object(picture)
+                kind, mask = found.kind, found.mask
             options = replace(options, adapters=self.automatic_adapters(kind, options))
             self.load_adapters(options.adapters)
-            cutout = self.cutout(picture, options, kind)
+            cutout = self.cutout(picture, options, kind, mask)
         assets = []
         for variant in range(options.variants):
             seed = options.seed + variant
@@ -289,6 +303,31 @@ def convert(image: str | os.PathLike | Picture, **options: object) -> Asset:
     """
     resolved = ConvertOptions(**options).resolved()  # type: ignore[arg-type]
     return load_converter(resolved.generator).convert(image, replace(resolved, variants=1))[0]
+
+
+def own_size(image: str | os.PathLike | Picture, picture: Picture) -> tuple[int, int]:
+    """(width, height) of the picture as the user has it: the file's own size, before shrinking."""
+    if isinstance(image, Picture):
+        return picture.rgb.shape[1], picture.rgb.shape[0]
+    return picture_size(image, picture)
+
+
+def cutout_mask(image: str | os.PathLike | Picture) -> FoundObject:
+    """The mask `convert` would use, at the picture's own resolution, and the detected input kind.
+
+    >>> found = cutout_mask("drawing.jpg")  # doctest: +SKIP
+    >>> save_mask(found.mask, "drawing_mask.png")  # doctest: +SKIP
+    """
+    from lift3d.inputs.detect import locate_object
+
+    picture = image if isinstance(image, Picture) else read_picture(image)
+    found = locate_object(picture)
+    return FoundObject(mask=resize_mask(found.mask, own_size(image, picture)), kind=found.kind)
+
+
+def save_mask(mask: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write a mask as a PNG, white object on black; `convert(..., mask=path)` reads it back."""
+    return write_mask(mask, path)
 
 
 def variant_paths(path: str | os.PathLike, count: int) -> list[Path]:

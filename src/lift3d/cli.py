@@ -113,6 +113,12 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "[default: png]",
     )
     parser.add_argument(
+        "--mask",
+        metavar="MASK.png",
+        help="use this mask (white object on black, the picture's size) instead of finding the object; "
+        "`lift3d cutout` writes one to start from",
+    )
+    parser.add_argument(
         "--preview", metavar="FILE.png", help="also write a sheet of renders from several angles"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
@@ -120,6 +126,8 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
 
 
 def run_convert(args: argparse.Namespace) -> int:
+    if args.mask and args.kind != "picture":
+        raise OptionError(f"--mask works with one picture (--kind picture), not --kind {args.kind}")
     if args.kind != "picture":
         return run_convert_kind(args)
     if len(args.input) != 1:
@@ -143,6 +151,13 @@ def run_convert(args: argparse.Namespace) -> int:
         if output.suffix.lower() not in (".glb", ""):
             raise OptionError(f"--rig writes a skinned .glb; {output.name} is not one")
     export = export_options(args)
+    options = replace(options, mask=args.mask or "")
+    if options.mask:  # refuse a wrong mask before loading the model
+        from lift3d.inputs import read_picture
+        from lift3d.inputs.masks import picture_size, read_mask
+
+        picture = read_picture(args.input)
+        read_mask(options.mask, picture, picture_size(args.input, picture))
     targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
     if args.preview:
         check_output_path(args.preview, suffixes=(".png",))
@@ -344,6 +359,49 @@ def kind_outputs(args: argparse.Namespace, output: Path, export: ExportOptions) 
     if args.preview:
         outputs.append(Path(args.preview))
     return outputs
+
+
+def add_cutout(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "cutout",
+        help="write the mask the converter would use for a picture, and print the detected kind",
+        description="Find the object in a picture as `lift3d convert` does and write its mask at the "
+        "picture's own resolution (white object on black). Fix it in any paint program if it is wrong "
+        "and give it back with `lift3d convert PICTURE --mask MASK.png`.",
+    )
+    parser.add_argument("input", help="picture file: PNG, JPEG, WebP or TIFF")
+    parser.add_argument("-o", "--output", help="mask file (.png) [default: INPUT_mask.png]")
+    parser.add_argument(
+        "--overlay", metavar="FILE.png", help="also write the picture with the found outline drawn over it"
+    )
+    parser.set_defaults(run=run_cutout)
+
+
+def run_cutout(args: argparse.Namespace) -> int:
+    from lift3d.api import cutout_mask, save_mask
+    from lift3d.export import check_output_path
+
+    output = check_output_path(args.output or f"{Path(args.input).stem}_mask.png", suffixes=(".png",))
+    if args.overlay:
+        check_output_path(args.overlay, suffixes=(".png",))
+    found = cutout_mask(args.input)
+    written = [save_mask(found.mask, output)]
+    if args.overlay:
+        from PIL import Image
+
+        from lift3d.files import atomic_path
+        from lift3d.inputs import read_picture
+        from lift3d.inputs.masks import outline_overlay
+
+        picture = read_picture(args.input)
+        with atomic_path(args.overlay) as temporary:
+            Image.fromarray(outline_overlay(picture, found.mask)).save(temporary, format="PNG")
+        written.append(Path(args.overlay))
+    for path in written:
+        print(path)
+    height, width = found.mask.shape
+    print(f"kind: {found.kind} ({width}x{height} mask, object {found.mask.mean():.1%} of the picture)")
+    return 0
 
 
 def add_data(commands: argparse._SubParsersAction) -> None:
@@ -571,6 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version_string())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_convert(commands)
+    add_cutout(commands)
     add_batch(commands)
     add_data(commands)
     add_eval(commands)

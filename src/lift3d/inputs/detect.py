@@ -1,16 +1,19 @@
-"""Input-kind detection: notice a line drawing on paper, and fill its outline into an object mask.
+"""Input-kind detection and the object's mask: alpha for a render, the drawing finder for a sketch, else the photo segmenter.
 
 A sketch breaks the photo segmenter (there is no backdrop colour to subtract and
-the object is not filled in), so it is recognised first: no transparency, mostly
-white, little colour, and dark marks that are thin everywhere, which a distance
-transform measures directly.
+the object is not filled in), so drawings are looked for first (`inputs.drawing`):
+thin dark marks that outline a figure with little fill inside, on white or on a
+photographed page.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import ndimage
 
+from lift3d.inputs.drawing import analyse_drawing
 from lift3d.types import Picture
 
 PAPER_LUMINANCE = 0.75  # brighter than this counts as paper
@@ -45,25 +48,24 @@ def _has_transparency(picture: Picture) -> bool:
 
 
 def detect_kind(picture: Picture) -> str:
-    """'sketch' for a line drawing on white paper, 'render' for a cut-out with alpha, else 'photo'."""
+    """'sketch' for a line drawing (on white or photographed on paper), 'render' for a cut-out with alpha, else 'photo'."""
     if _has_transparency(picture):
         return "render"
-    rgb = picture.rgb.astype(np.float32)
-    grey = luminance(rgb)
-    paper = grey > PAPER_LUMINANCE
-    ink = grey < INK_LUMINANCE
-    low, high = INK_FRACTION_RANGE
-    if paper.mean() < MIN_PAPER_FRACTION or not low <= ink.mean() <= high:
-        return "photo"
-    saturation = rgb.max(axis=2) - rgb.min(axis=2)
-    if float(saturation[ink].mean()) > MAX_SATURATION or (saturation > 0.1).mean() > MAX_COLOURED_FRACTION:
-        return "photo"
-    limit = max(MIN_STROKE_PX, MAX_STROKE_FRACTION * max(grey.shape))
-    return "sketch" if stroke_width_px(ink) <= limit else "photo"
+    return "sketch" if analyse_drawing(picture).line_drawing else "photo"
 
 
-def sketch_mask(picture: Picture, gap_fraction: float = 0.02) -> np.ndarray:
-    """The object's filled silhouette in a line drawing.
+def sketch_mask(picture: Picture) -> np.ndarray:
+    """The object's filled silhouette in a line drawing: what its outer strokes enclose.
+
+    `analyse_drawing` finds it on white or on a photographed page; marks it cannot close
+    into a figure are filled by `filled_outline`.
+    """
+    analysis = analyse_drawing(picture)
+    return analysis.mask if analysis.found else filled_outline(picture)
+
+
+def filled_outline(picture: Picture, gap_fraction: float = 0.02) -> np.ndarray:
+    """The object's filled silhouette in a line drawing on white paper.
 
     Strokes are thickened to close gaps up to about twice `gap_fraction` of the
     picture's longer side, everything the paper around the border cannot reach is
@@ -87,3 +89,27 @@ def sketch_mask(picture: Picture, gap_fraction: float = 0.02) -> np.ndarray:
         keep = np.flatnonzero(areas >= 0.1 * areas.max()) + 1
         mask = np.isin(labels, keep)
     return mask
+
+
+@dataclass(frozen=True)
+class FoundObject:
+    """The object's mask at the picture's resolution and the input kind it was found as."""
+
+    mask: np.ndarray  # (H, W) bool
+    kind: str  # photo, render or sketch
+
+
+def locate_object(picture: Picture) -> FoundObject:
+    """The mask the converter uses and the detected kind: one call for convert, cutout and the server."""
+    from lift3d.inputs.segment import find_object
+
+    if _has_transparency(picture):
+        return FoundObject(mask=find_object(picture), kind="render")
+    analysis = analyse_drawing(picture)
+    if analysis.line_drawing:
+        return FoundObject(mask=analysis.mask, kind="sketch")
+    if analysis.outlined_drawing and analysis.touches_border:
+        # an outlined, coloured-in drawing on a sheet with the table around it: no plain
+        # backdrop for the photo segmenter, but the outline encloses the figure
+        return FoundObject(mask=analysis.mask, kind="photo")
+    return FoundObject(mask=find_object(picture), kind="photo")

@@ -119,6 +119,16 @@ class JobList(BaseModel):
     jobs: list[JobOut]
 
 
+class CutoutOut(BaseModel):
+    """The object a conversion would use: its outline over the picture, before any mesh is made."""
+
+    kind: str = Field(description="detected input kind: photo, render or sketch")
+    width: int = Field(description="width of the picture the outline is drawn in, in pixels")
+    height: int
+    object_share: float = Field(description="share of the picture the object covers")
+    outlines: list[list[list[int]]] = Field(description="closed polygons [[x, y], ...] around the object")
+
+
 class Info(BaseModel):
     version: str
     generators: list[str]
@@ -277,6 +287,34 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         response.headers["Location"] = _job_url(job_id)
         return _job_out(studio, job)
 
+    @router.post(
+        "/cutout",
+        response_model=CutoutOut,
+        responses=_error_docs(401, 413, 415, 422),
+        openapi_extra={"requestBody": _upload_body_schema()},
+    )
+    async def cutout(request: Request) -> CutoutOut:
+        """The outline of the object `convert` would use (multipart `file`), to check before converting."""
+        studio = service(request)
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            raise HTTPException(415, "send the picture as multipart/form-data with a 'file' field")
+        body_limit = settings.max_upload_bytes + FORM_OVERHEAD_BYTES
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > body_limit:
+            raise HTTPException(413, _too_large(settings.max_upload_bytes))
+        limited = Request(request.scope, _limited_receive(request.receive, body_limit))
+        try:
+            async with limited.form(max_files=1, max_fields=16, max_part_size=FIELD_MAX_BYTES) as form:
+                upload, _ = _split_form(form.multi_items())
+                data = await upload.read(settings.max_upload_bytes + 1)
+                filename = upload.filename or ""
+        except _UploadTooLarge:
+            raise HTTPException(413, _too_large(settings.max_upload_bytes)) from None
+        if len(data) > settings.max_upload_bytes:
+            raise HTTPException(413, _too_large(settings.max_upload_bytes))
+        find = functools.partial(_find_outline, data, safe_upload_name(filename), settings.max_pixels)
+        return await anyio.to_thread.run_sync(find, limiter=studio.decode_limiter)
+
     @router.get("/jobs", response_model=JobList, responses=_error_docs(401, 422))
     def list_jobs(request: Request, limit: int = Query(50, ge=1, le=500)) -> JobList:
         """Recent jobs, newest first."""
@@ -406,6 +444,22 @@ def _split_form(items: list[tuple[str, str | UploadFile]]) -> tuple[UploadFile, 
     if upload is None:
         raise OptionError("no picture: send it in a 'file' field")
     return upload, given
+
+
+def _find_outline(data: bytes, source: str, max_pixels: int) -> CutoutOut:
+    import cv2
+
+    from lift3d.inputs.detect import locate_object
+
+    picture = read_picture_bytes(data, source, max_pixels=max_pixels)
+    found = locate_object(picture)
+    height, width = found.mask.shape
+    contours, _ = cv2.findContours(found.mask.astype("uint8"), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    tolerance = max(1.0, 0.002 * max(height, width))
+    outlines = [cv2.approxPolyDP(contour, tolerance, True)[:, 0, :].tolist() for contour in contours]
+    return CutoutOut(
+        kind=found.kind, width=width, height=height, object_share=float(found.mask.mean()), outlines=outlines
+    )
 
 
 def _save_upload(folder: Path, data: bytes) -> None:
