@@ -141,11 +141,11 @@ def measure_skinning(count: int) -> dict:
     }
 
 
-def measure_pipeline(count: int, validator: Path | None) -> dict:
+def measure_pipeline(count: int, validator: Path | None, faces: int) -> dict:
     from lift3d.api import ConvertOptions, StageTimer, load_converter, save
 
     converter = load_converter("inflate")
-    options = ConvertOptions(generator="inflate", rig=True, max_faces=8000, texture_px=256)
+    options = ConvertOptions(generator="inflate", rig=True, max_faces=faces, texture_px=256)
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for seed in range(HELDOUT_CHARACTER_SEED, HELDOUT_CHARACTER_SEED + count):
@@ -195,6 +195,7 @@ def main() -> None:
     parser.add_argument("--shapes", type=int, default=140)
     parser.add_argument("--skinned", type=int, default=20)
     parser.add_argument("--pipeline", type=int, default=3)
+    parser.add_argument("--faces", type=int, default=20000, help="face budget of the pipeline runs (the convert default)")
     parser.add_argument("--validator", type=Path, help="folder with node_modules/gltf-validator")
     args = parser.parse_args()
 
@@ -202,7 +203,7 @@ def main() -> None:
     joints_large = measure_joints(args.large, 256)
     shapes = measure_shapes(args.shapes)
     skinning = measure_skinning(args.skinned)
-    pipeline = measure_pipeline(args.pipeline, args.validator)
+    pipeline = measure_pipeline(args.pipeline, args.validator, args.faces)
     negatives = {f: counts for f, counts in shapes.items() if f != "character"}
     right = joints["read_as_humanoid"] + sum(c.get("chain", 0) for c in negatives.values())
     total = joints["characters"] + sum(sum(c.values()) for c in negatives.values())
