@@ -81,13 +81,17 @@ def pictures(groups: tuple[str, ...], heldout: int, real: int) -> dict[str, list
         ]
     if "real" in groups and real:
         try:
-            from lift3d.evaluate.real import real_views
+            from lift3d.evaluate import real as real_set
         except ImportError:
             print("skipping real objects: lift3d.evaluate.real is not in this tree", file=sys.stderr)
         else:
+            if hasattr(real_set, "view_plan"):
+                views = (view for _, view in real_set.real_views(real_set.view_plan(1)))
+            else:  # revisions before the evaluation plan took (object, view) pairs
+                views = real_set.real_views(1)
             chosen["real"] = [
                 (f"{view.item.family} {view.item.name}", rendered_picture(view.sample))
-                for view in itertools.islice(real_views(1), real)
+                for view in itertools.islice(views, real)
             ]
     return chosen
 
