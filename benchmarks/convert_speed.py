@@ -5,16 +5,24 @@ convert) and peak memory (max RSS) are its own. Prints a table and writes JSON t
 benchmarks/results/convert_speed.json. Ratios against the inflate baseline measured
 in the same run are the numbers to quote; absolute seconds vary by machine.
 
-    python benchmarks/convert_speed.py [--sample samples/mug.png] [--repeats 3]
+    python benchmarks/convert_speed.py [--sample samples/creature_photo.png] [--repeats 3] [--before REV]
+
+With `--before REV` every generator also runs in that revision's code (extracted with
+`git archive`), alternating with this tree's `--rounds` times, so both see the same load;
+the ratio of their best warm times is the number to quote.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import resource
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,13 +61,24 @@ def measure(generator: str, sample: str, repeats: int, out_dir: str) -> dict:
     }
 
 
+def run_child(generator: str, args: argparse.Namespace, source: str | None) -> dict:
+    """Time one generator in a fresh process, in this tree or in the extracted `source`."""
+    command = [sys.executable, __file__, "--child", generator, "--sample", args.sample]
+    command += ["--repeats", str(args.repeats), "--out-dir", args.out_dir]
+    environment = {**os.environ, "PYTHONPATH": source} if source else None
+    result = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sample", default=str(ROOT / "samples" / "mug.png"))
+    parser.add_argument("--sample", default=str(ROOT / "samples" / "creature_photo.png"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--generators", default="inflate,diffusion")
+    parser.add_argument("--before", help="also time this git revision's code, interleaved")
+    parser.add_argument("--rounds", type=int, default=1, help="alternations of this tree and --before")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out-dir", default="/tmp/lift3d-bench", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -70,15 +89,28 @@ def main() -> None:
 
     from lift3d.generate.diffusion.weights import shipped_model_dir
 
-    rows = []
-    for generator in args.generators.split(","):
-        if generator == "diffusion" and shipped_model_dir() is None:
-            print("skipping diffusion: no shipped weights", file=sys.stderr)
-            continue
-        command = [sys.executable, __file__, "--child", generator, "--sample", args.sample]
-        command += ["--repeats", str(args.repeats), "--out-dir", args.out_dir]
-        result = subprocess.run(command, capture_output=True, text=True, check=True)
-        rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    with tempfile.TemporaryDirectory() as folder:
+        trees = {"": None}
+        if args.before:
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.before, "src"], capture_output=True, check=True
+            ).stdout
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(folder, filter="data")
+            trees[f"@{args.before}"] = str(Path(folder) / "src")
+        rows = []
+        for generator in args.generators.split(","):
+            if generator == "diffusion" and shipped_model_dir() is None:
+                print("skipping diffusion: no shipped weights", file=sys.stderr)
+                continue
+            best: dict[str, dict] = {}
+            for _ in range(args.rounds):
+                for tag, source in trees.items():
+                    row = run_child(generator, args, source)
+                    if tag not in best or row["warm_s"] < best[tag]["warm_s"]:
+                        best[tag] = row
+            for tag, row in best.items():
+                rows.append({**row, "generator": generator + tag})
 
     stage_names = sorted({name for row in rows for name in row["stages_s"]})
     header = ["generator", "cold s", "warm s", *stage_names, "peak MB", "faces"]
@@ -93,7 +125,7 @@ def main() -> None:
             f"(warm x{row['warm_s'] / base:.2f} of {rows[0]['generator']})",
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report = {"sample": args.sample, "repeats": args.repeats, "rows": rows}
+    report = {"sample": os.path.relpath(args.sample, ROOT), "repeats": args.repeats, "before": args.before, "rows": rows}
     (RESULTS / "convert_speed.json").write_text(json.dumps(report, indent=2))
 
 
