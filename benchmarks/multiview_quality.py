@@ -37,10 +37,11 @@ from mv_shapes import (  # noqa: E402
 )
 
 from lift3d.asset import AssetOptions  # noqa: E402
-from lift3d.asset.multiview import OrthoOptions, ViewsOptions, convert_ortho, convert_views  # noqa: E402
 from lift3d.data.synth import family_for_seed  # noqa: E402
 from lift3d.evaluate import EvalOptions, score_mesh  # noqa: E402
 from lift3d.evaluate.heldout import HELDOUT_SEED  # noqa: E402
+from lift3d.pipelines.ortho import OrthoOptions, convert_ortho  # noqa: E402
+from lift3d.pipelines.views import ViewsOptions, convert_views  # noqa: E402
 from lift3d.reconstruct.views import CarveOptions  # noqa: E402
 
 ORTHO_SEED = 20_000

@@ -22,10 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from lift3d.data.plans import HELDOUT_PLAN_SEED, generate_plan
-from lift3d.files import write_bytes_atomic
-from lift3d.reconstruct.plan import PlanOptions, convert_plan, resolve_scale
-from lift3d.reconstruct.plan_parse import longest_wall_px
-from lift3d.reconstruct.plan_score import (
+from lift3d.evaluate.plan_score import (
     iou,
     match_openings,
     ray_is_blocked,
@@ -35,6 +32,9 @@ from lift3d.reconstruct.plan_score import (
     wall_section_mask,
     walls_mesh,
 )
+from lift3d.files import write_bytes_atomic
+from lift3d.reconstruct.plan import PlanOptions, convert_plan, resolve_scale
+from lift3d.reconstruct.plan_parse import longest_wall_px
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import trimesh
@@ -121,6 +122,12 @@ class ConvertOptions:
 
     def resolved(self) -> ConvertOptions:
         return self if self.generator else replace(self, generator=default_generator())
+
+    def asset_options(self) -> AssetOptions:
+        """The asset stage's share of these options."""
+        return AssetOptions(
+            max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
+        )
 
 
 @dataclass
@@ -260,17 +267,7 @@ class Converter:
             with timer.stage("mesh"):
                 mesh = self.mesh(maps, options)
             with timer.stage("asset"):
-                asset = build_asset(
-                    mesh,
-                    cutout,
-                    maps,
-                    AssetOptions(
-                        max_faces=options.max_faces,
-                        texture_px=options.texture_px,
-                        height_m=options.height_m,
-                        pivot=options.pivot,
-                    ),
-                )
+                asset = build_asset(mesh, cutout, maps, options.asset_options())
             asset.provenance = {
                 "source": picture.source,
                 "input_kind": cutout.kind,
@@ -295,14 +292,58 @@ def load_converter(generator: str = "", model_dir: str | None = None) -> Convert
     return Converter(generator, model_dir)
 
 
-def convert(image: str | os.PathLike | Picture, **options: object) -> Asset:
-    """Convert one picture into an asset; keyword options are those of ConvertOptions.
+def convert(
+    sources: str | os.PathLike | Picture | Sequence[str | os.PathLike | Picture],
+    options: ConvertOptions | None = None,
+    *,
+    kind: str = "picture",
+    kind_options: object = None,
+    **fields: object,
+) -> Any:
+    """Convert any kind of input: the one orchestrator, looking the kind up in `lift3d.pipelines.PIPELINES`.
+
+    Keyword `fields` are those of ConvertOptions (or give `options`); `kind_options` are the
+    kind's own (OrthoOptions, ViewsOptions, FramesOptions, PlanOptions). An option that
+    means nothing for the kind is refused. A picture gives an Asset (a list with variants),
+    ortho and views an Asset, frames a FramesResult, a plan a PlanResult.
 
     >>> asset = convert("mug.png", max_faces=5000)  # doctest: +SKIP
     >>> save(asset, "mug.glb")  # doctest: +SKIP
     """
-    resolved = ConvertOptions(**options).resolved()  # type: ignore[arg-type]
-    return load_converter(resolved.generator).convert(image, replace(resolved, variants=1))[0]
+    from lift3d.pipelines import check_sources, pipeline_for, refuse_unused
+
+    options = replace(options, **fields) if options else ConvertOptions(**fields)  # type: ignore[arg-type]
+    pipeline = pipeline_for(kind)
+    refuse_unused(kind, options)
+    result = pipeline.run(check_sources(sources), options, kind_options or pipeline.options_type())
+    if kind == "picture" and options.variants == 1:
+        return result[0]
+    return result
+
+
+def convert_to_files(
+    sources: str | os.PathLike | Sequence[str | os.PathLike],
+    path: str | os.PathLike,
+    options: ConvertOptions | None = None,
+    *,
+    kind: str = "picture",
+    kind_options: object = None,
+    export: ExportOptions | None = None,
+) -> tuple[object, list[Path]]:
+    """`convert` then write every file of the kind; refuses to replace an input before any work."""
+    from lift3d.pipelines import check_sources, pipeline_for, refuse_unused
+
+    options = options or ConvertOptions()
+    export = export or ExportOptions()
+    pipeline = pipeline_for(kind)
+    refuse_unused(kind, options)
+    listed = check_sources(sources)
+    refuse_to_replace(
+        pipeline.outputs(Path(path), export, options),
+        [item for item in listed if not isinstance(item, Picture)],
+    )
+    result = pipeline.run(listed, options, kind_options or pipeline.options_type())
+    return result, pipeline.save(result, Path(path), export, options)
 
 
 def own_size(image: str | os.PathLike | Picture, picture: Picture) -> tuple[int, int]:

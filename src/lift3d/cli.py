@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lift3d.batch.cli import add_batch
-from lift3d.cli_flags import add_conversion_flags, conversion_options
+from lift3d.cli_flags import FLAG_NAMES, add_conversion_flags, conversion_options
 from lift3d.errors import Lift3DError, OptionError, OutputError
 from lift3d.generate.adapters.cli import add_adapter
 from lift3d.serve.cli import add_serve
@@ -122,12 +122,13 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "--preview", metavar="FILE.png", help="also write a sheet of renders from several angles"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
-    parser.set_defaults(run=run_convert)
+    parser.set_defaults(
+        run=run_convert, kind_flag_defaults={name: parser.get_default(name) for name in KIND_FLAGS}
+    )
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    if args.mask and args.kind != "picture":
-        raise OptionError(f"--mask works with one picture (--kind picture), not --kind {args.kind}")
+    refuse_other_kinds_flags(args, args.kind_flag_defaults)
     if args.kind != "picture":
         return run_convert_kind(args)
     if len(args.input) != 1:
@@ -239,28 +240,93 @@ def adapter_note(kind: str, options, provenance: dict) -> str:
     return ""
 
 
-def run_convert_plan(args: argparse.Namespace) -> int:
-    """A floor plan drawing to a glTF scene plus a JSON summary of rooms, doors and windows."""
-    from lift3d.export import check_output_path
-    from lift3d.files import refuse_to_replace
-    from lift3d.reconstruct.plan import PlanOptions, convert_plan_file, save_plan
+# The kind-specific flags, by the kind they belong to: given to another kind they are refused.
+KIND_FLAGS = {
+    "scale": ("plan", "--scale"),
+    "wall_length": ("plan", "--wall-length"),
+    "wall_height": ("plan", "--wall-height"),
+    "ceilings": ("plan", "--ceilings"),
+    "projection": ("ortho", "--projection"),
+    "azimuths": ("views", "--azimuths"),
+    "cameras": ("views", "--cameras"),
+    "framing": ("views", "--framing"),
+    "frames_grid": ("frames", "--frames-grid"),
+    "fps": ("frames", "--fps"),
+}
 
-    if len(args.input) != 1:
-        raise OptionError("--kind plan takes one picture")
-    output = check_output_path(
-        args.output or Path(args.input[0]).with_suffix(".glb").name, suffixes=(".glb",)
+
+def refuse_other_kinds_flags(args: argparse.Namespace, parser_defaults: dict[str, object]) -> None:
+    """One line for a flag of another kind (e.g. --fps with a plan), never a silently dropped one."""
+    for name, (kind, flag) in KIND_FLAGS.items():
+        if kind != args.kind and getattr(args, name) != parser_defaults[name]:
+            raise OptionError(f"{flag} means nothing for --kind {args.kind}; it belongs to --kind {kind}")
+
+
+def kind_options(args: argparse.Namespace) -> object:
+    """The kind's own options from its flags."""
+    if args.kind == "plan":
+        from lift3d.reconstruct.plan import PlanOptions
+
+        return PlanOptions(
+            scale_m_per_px=args.scale,
+            wall_length_m=args.wall_length,
+            wall_height_m=args.wall_height,
+            ceilings=args.ceilings,
+        )
+    if args.kind == "ortho":
+        from lift3d.pipelines.ortho import OrthoOptions
+
+        return OrthoOptions(projection=args.projection)
+    if args.kind == "views":
+        from lift3d.pipelines.views import ViewsOptions
+        from lift3d.reconstruct.views import CarveOptions, parse_azimuths
+
+        if args.azimuths and args.cameras:
+            raise OptionError("give --azimuths or --cameras, not both")
+        cameras = parse_azimuths(args.azimuths) if args.azimuths else args.cameras
+        return ViewsOptions(carve=CarveOptions(framing=args.framing), cameras=cameras)
+    from lift3d.inputs.sheets import parse_grid
+    from lift3d.pipelines.frames import FramesOptions
+
+    return FramesOptions(
+        frame_rate_fps=args.fps, sheet_grid=parse_grid(args.frames_grid) if args.frames_grid else None
     )
-    refuse_to_replace([output, output.with_suffix(".lift3d.json")], args.input)
-    options = PlanOptions(
-        scale_m_per_px=args.scale,
-        wall_length_m=args.wall_length,
-        wall_height_m=args.wall_height,
-        ceilings=args.ceilings,
+
+
+def run_convert_kind(args: argparse.Namespace) -> int:
+    """Every kind but a single picture: the flags become options and `api.convert_to_files` does the rest."""
+    from lift3d.api import convert_to_files, save_preview
+    from lift3d.export import check_output_path
+    from lift3d.pipelines import refuse_unused
+
+    options = conversion_options(args, resolve=False)
+    clips = tuple(name.strip() for name in args.animations.split(",") if name.strip())
+    options = replace(options, rig=args.rig, animations=clips, mask=args.mask or "")
+    refuse_unused(args.kind, options, FLAG_NAMES)
+    if args.preview and args.kind in ("frames", "plan"):
+        raise OptionError(f"--preview means nothing for --kind {args.kind}; leave it out")
+    suffixes = (".glb",) if args.kind in ("frames", "plan") else None
+    default_output = Path(args.input[0]).with_suffix(".glb").name
+    output = (
+        check_output_path(args.output or default_output, suffixes=suffixes)
+        if suffixes
+        else check_output_path(args.output or default_output)
     )
-    result = convert_plan_file(args.input[0], options)
-    for path in save_plan(result, output, export_options(args), pivot=args.pivot):
+    sources = [*args.input, *([args.cameras] if args.cameras else [])]
+    specific = kind_options(args)
+    if args.preview:
+        check_output_path(args.preview, suffixes=(".png",))
+        from lift3d.files import refuse_to_replace
+
+        refuse_to_replace([Path(args.preview)], sources)
+    result, written = convert_to_files(
+        args.input, output, options, kind=args.kind, kind_options=specific, export=export_options(args)
+    )
+    if args.preview:
+        written.append(save_preview([result], args.preview))
+    for path in written:
         print(path)
-    if not args.quiet:
+    if args.kind == "plan" and not args.quiet:
         summary = result.summary()
         width, _, depth = summary["size_m"]
         print(
@@ -272,93 +338,11 @@ def run_convert_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_convert_kind(args: argparse.Namespace) -> int:
-    """The multi-picture kinds: technical views, turntables, animation frames."""
-    if args.kind == "plan":
-        return run_convert_plan(args)
-    from lift3d.api import save
-    from lift3d.asset import AssetOptions
-    from lift3d.export import check_output_path
-    from lift3d.files import refuse_to_replace
-
-    output = check_output_path(args.output or Path(args.input[0]).with_suffix(".glb").name)
-    export = export_options(args)
-    refuse_to_replace(
-        kind_outputs(args, output, export), [*args.input, *([args.cameras] if args.cameras else [])]
-    )
-    asset_options = AssetOptions(
-        max_faces=args.faces, texture_px=args.texture_size, height_m=args.height, pivot=args.pivot
-    )
-    if args.kind == "frames":
-        from lift3d.api import ConvertOptions
-        from lift3d.asset.animation import FramesOptions, convert_frames, save_frames
-        from lift3d.inputs.sheets import parse_grid
-
-        if len(args.input) != 1:
-            raise OptionError("--kind frames takes one folder, GIF or sprite sheet")
-        convert_options = ConvertOptions(
-            generator=args.generator,  # empty: the best installed, as for one picture
-            max_faces=args.faces,
-            texture_px=args.texture_size,
-            height_m=args.height,
-            seed=args.seed,
-            steps=args.steps,
-            ensemble=args.ensemble,
-            adapters=tuple(args.adapters),
-            auto_adapter=args.auto_adapter,
-            pivot=args.pivot,
-        ).resolved()
-        grid = parse_grid(args.frames_grid) if args.frames_grid else None
-        result = convert_frames(
-            args.input[0], FramesOptions(convert=convert_options, frame_rate_fps=args.fps, sheet_grid=grid)
-        )
-        written = save_frames(result, output, export=export)
-    elif args.kind == "ortho":
-        from lift3d.asset.multiview import OrthoOptions, convert_ortho
-
-        source = args.input[0] if len(args.input) == 1 else args.input
-        asset = convert_ortho(source, OrthoOptions(projection=args.projection, asset=asset_options))
-        written = save(asset, output, export=export)
-    else:
-        from lift3d.asset.multiview import ViewsOptions, convert_views
-        from lift3d.reconstruct.views import CarveOptions, parse_azimuths
-
-        if args.azimuths and args.cameras:
-            raise OptionError("give --azimuths or --cameras, not both")
-        cameras = parse_azimuths(args.azimuths) if args.azimuths else args.cameras
-        options = ViewsOptions(carve=CarveOptions(framing=args.framing), asset=asset_options)
-        asset = convert_views(args.input, cameras, options)
-        written = save(asset, output, export=export)
-    if args.preview and args.kind != "frames":
-        from lift3d.api import save_preview
-
-        written.append(save_preview([asset], args.preview))
-    for path in written:
-        print(path)
-    return 0
-
-
 def export_options(args: argparse.Namespace) -> ExportOptions:
     """The export options of the convert flags."""
     from lift3d.export import ExportOptions
 
     return ExportOptions(up_axis=args.up, texture_format=args.texture_format)
-
-
-def kind_outputs(args: argparse.Namespace, output: Path, export: ExportOptions) -> list[Path]:
-    """Every file a multi-picture conversion may write, so a clash with an input is refused before any work."""
-    from lift3d.api import saved_files
-
-    outputs = saved_files(output, export)
-    if args.kind == "frames":
-        from lift3d.asset.animation import FramesOptions, frame_paths
-        from lift3d.export import output_files
-
-        frames = frame_paths(output, FramesOptions.max_frames)  # as many as there may be frames
-        outputs += [file for frame in frames for file in output_files(frame, export)]
-    if args.preview:
-        outputs.append(Path(args.preview))
-    return outputs
 
 
 def add_cutout(commands: argparse._SubParsersAction) -> None:

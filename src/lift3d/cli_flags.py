@@ -68,9 +68,28 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def conversion_options(args: argparse.Namespace) -> ConvertOptions:
-    """ConvertOptions from the flags added by add_conversion_flags, resolved to a generator."""
-    return ConvertOptions(
+# The flag of each ConvertOptions field, so a refusal names what the user typed.
+FLAG_NAMES = {
+    "generator": "--generator",
+    "max_faces": "--faces",
+    "texture_px": "--texture-size",
+    "height_m": "--height",
+    "pivot": "--pivot",
+    "seed": "--seed",
+    "steps": "--steps",
+    "variants": "--variants",
+    "ensemble": "--ensemble",
+    "adapters": "--adapter",
+    "auto_adapter": "--no-auto-adapter",
+    "rig": "--rig",
+    "animations": "--animations",
+    "mask": "--mask",
+}
+
+
+def conversion_options(args: argparse.Namespace, resolve: bool = True) -> ConvertOptions:
+    """ConvertOptions from the flags added by add_conversion_flags, resolved to a generator unless not `resolve`."""
+    options = ConvertOptions(
         generator=args.generator,
         max_faces=args.faces,
         texture_px=args.texture_size,
@@ -82,4 +101,5 @@ def conversion_options(args: argparse.Namespace) -> ConvertOptions:
         adapters=tuple(args.adapters),
         auto_adapter=args.auto_adapter,
         pivot=args.pivot,
-    ).resolved()
+    )
+    return options.resolved() if resolve else options

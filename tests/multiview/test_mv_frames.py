@@ -13,9 +13,9 @@ from mv_shapes import character_frames
 from PIL import Image
 
 from lift3d.api import ConvertOptions
-from lift3d.asset.animation import FramesOptions, convert_frames, save_frames
 from lift3d.errors import InputError, OptionError, OutputError
 from lift3d.inputs.sheets import parse_grid, read_frames, split_sprite_sheet
+from lift3d.pipelines.frames import FramesOptions, convert_frames, save_frames
 from lift3d.types import Picture
 
 FRAMES = 12

@@ -12,11 +12,11 @@ from mv_shapes import as_picture, cad_part, normalised, ortho_renders, ortho_she
 from PIL import Image
 
 from lift3d.asset import AssetOptions
-from lift3d.asset.multiview import OrthoOptions, convert_ortho
 from lift3d.asset.topology import is_closed_manifold
 from lift3d.errors import InputError, OptionError
 from lift3d.export.geometry import weld_by_position
 from lift3d.inputs.sheets import OrthoViews, split_ortho_sheet
+from lift3d.pipelines.ortho import OrthoOptions, convert_ortho
 from lift3d.reconstruct.hull import HullOptions, ortho_hull
 from lift3d.types import Picture
 

@@ -11,11 +11,11 @@ import trimesh
 from mv_shapes import synthetic_object, turntable_pictures
 
 from lift3d.asset import AssetOptions
-from lift3d.asset.multiview import ViewsOptions, convert_views
 from lift3d.data.materials import Material
 from lift3d.errors import InputError, OptionError
 from lift3d.evaluate import EvalOptions, score_mesh
 from lift3d.evaluate.heldout import HELDOUT_SEED
+from lift3d.pipelines.views import ViewsOptions, convert_views
 from lift3d.reconstruct.views import (
     Camera,
     CarveOptions,

@@ -10,7 +10,8 @@ import trimesh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lift3d.reconstruct.plan import PlanOptions, convert_plan, save_plan
+from lift3d.pipelines.plan import save_plan
+from lift3d.reconstruct.plan import PlanOptions, convert_plan
 from lift3d.types import Picture
 from tests.plans.conftest import Converted, door_in_top_wall, draw_walls, l_shaped_plan
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lift3d.errors import InputError, OptionError, OutputError
-from lift3d.reconstruct.plan import PlanOptions, convert_plan, convert_plan_file, save_plan
+from lift3d.pipelines.plan import convert_plan_file, save_plan
+from lift3d.reconstruct.plan import PlanOptions, convert_plan
 from lift3d.types import Picture
 
 

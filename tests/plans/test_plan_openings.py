@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lift3d.reconstruct.plan_score import (
+from lift3d.evaluate.plan_score import (
     match_openings,
     ray_is_blocked,
     solid_wall_points,

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lift3d.data.plans import HELDOUT_PLAN_SEED, generate_plan
-from lift3d.reconstruct.plan import DEFAULT_DOOR_WIDTH_M, PlanOptions, convert_plan, convert_plan_file
+from lift3d.pipelines.plan import convert_plan_file
+from lift3d.reconstruct.plan import DEFAULT_DOOR_WIDTH_M, PlanOptions, convert_plan
 from lift3d.reconstruct.plan_parse import longest_wall_px
 from tests.plans.conftest import Converted
 

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 
 from lift3d.data.plans import HELDOUT_PLAN_SEED, generate_plan
+from lift3d.evaluate.plan_score import iou, wall_footprint_mask, wall_meshes, wall_section_mask
 from lift3d.reconstruct.plan import PlanOptions, convert_plan
 from lift3d.reconstruct.plan_parse import parse_plan
-from lift3d.reconstruct.plan_score import iou, wall_footprint_mask, wall_meshes, wall_section_mask
 from lift3d.types import Picture
 from tests.plans.conftest import Converted
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import trimesh
 
-import lift3d
 from lift3d.asset.bake import (
     RIM_ERODE_PX,
     _barycentric,
@@ -22,22 +18,9 @@ from lift3d.asset.bake import (
 from lift3d.asset.build import build_textured_asset
 from lift3d.asset.options import AssetOptions
 from lift3d.data.render import make_intersector
-from lift3d.errors import InputError, OptionError
-from lift3d.inputs import find_object, read_picture
-from lift3d.inputs.sheets import PROJECTIONS, read_ortho_views
-from lift3d.reconstruct.hull import HullOptions, ortho_hull
 from lift3d.reconstruct.surface import extend_beyond_mask
-from lift3d.reconstruct.views import (
-    Camera,
-    CarveOptions,
-    ViewPicture,
-    apply_rows,
-    carve_views,
-    evenly_spaced_cameras,
-    frame_views,
-    read_cameras_json,
-)
-from lift3d.types import Asset, Picture
+from lift3d.reconstruct.views import ViewPicture, apply_rows
+from lift3d.types import Asset
 
 # A drawing's views each own the faces turned toward them: with this exponent on the
 # facing cosine, a face 30 degrees off one view and 60 off another takes 99.99% of the
@@ -148,107 +131,3 @@ def build_multiview_asset(
         return bake_views_texture(vertices, faces, uv, normals, views, size, blend_power)
 
     return build_textured_asset(mesh, bake, options)
-
-
-# --- orthographic drawings --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrthoOptions:
-    """Converting an orthographic drawing: one sheet, or front, side and top pictures."""
-
-    projection: str = "auto"  # auto | third-angle | first-angle (see lift3d.inputs.sheets)
-    hull: HullOptions = field(default_factory=HullOptions)
-    asset: AssetOptions = field(default_factory=AssetOptions)
-
-    def __post_init__(self) -> None:
-        if self.projection not in PROJECTIONS:
-            raise OptionError(f"projection must be one of {', '.join(PROJECTIONS)}, got {self.projection!r}")
-
-
-PictureSource = str | os.PathLike | Picture
-
-
-def convert_ortho(
-    source: PictureSource | Sequence[PictureSource], options: OrthoOptions | None = None
-) -> Asset:
-    """A textured solid from an orthographic sheet, or from three pictures in the order front, side, top."""
-    options = options or OrthoOptions()
-    started = time.perf_counter()
-    views = read_ortho_views(source, options.projection)
-    mesh, view_pictures = ortho_hull(views, options.hull)
-    carved = time.perf_counter() - started
-    asset = build_multiview_asset(mesh, view_pictures, options.asset, ORTHO_BLEND_POWER)
-    asset.provenance = {
-        "source": [view.source for view in view_pictures],
-        "input_kind": "ortho",
-        "projection": views.projection,
-        "side_seen_from": views.side_from,
-        "options": asdict(options),
-        "model": {"generator": "visual-hull", "lift3d": lift3d.__version__},
-        **asset.provenance,
-    }
-    asset.provenance["timings_s"] = {"hull": round(carved, 4), **asset.provenance["timings_s"]}
-    return asset
-
-
-# --- views around an object -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ViewsOptions:
-    """Converting pictures taken around one object."""
-
-    carve: CarveOptions = field(default_factory=CarveOptions)
-    asset: AssetOptions = field(default_factory=AssetOptions)
-    blend_power: float = 4.0  # how strongly the best-facing view wins over others (facing cosine exponent)
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.blend_power <= 64:
-            raise OptionError(f"blend_power must be between 0 and 64, got {self.blend_power}")
-
-
-CameraSource = str | os.PathLike | Sequence[float] | Sequence[Camera] | None
-
-
-def resolve_cameras(cameras: CameraSource, sources: Sequence[str]) -> list[Camera]:
-    """Cameras from azimuths in degrees, Camera objects, a cameras JSON path, or None (evenly spaced)."""
-    if cameras is None:
-        return evenly_spaced_cameras(len(sources))
-    if isinstance(cameras, str | os.PathLike):
-        return read_cameras_json(cameras, sources)
-    return [camera if isinstance(camera, Camera) else Camera(float(camera)) for camera in cameras]
-
-
-def convert_views(
-    pictures: Sequence[PictureSource], cameras: CameraSource = None, options: ViewsOptions | None = None
-) -> Asset:
-    """A textured asset from pictures of one object around it, by silhouette carving.
-
-    Raises InputError "the views do not show one object" when the silhouettes contradict
-    each other (sizes that must match differ, or carving leaves too little).
-    """
-    options = options or ViewsOptions()
-    if isinstance(pictures, str | os.PathLike | Picture) or len(pictures) < 2:
-        raise InputError("views needs at least 2 pictures of the object from different sides")
-    started = time.perf_counter()
-    read = [item if isinstance(item, Picture) else read_picture(item) for item in pictures]
-    sources = [picture.source for picture in read]
-    resolved = resolve_cameras(cameras, sources)
-    if len(resolved) != len(read):
-        raise OptionError(f"{len(read)} pictures but {len(resolved)} cameras")
-    masks = [find_object(picture) for picture in read]
-    view_pictures = frame_views(read, masks, resolved, options.carve)
-    mesh = carve_views(view_pictures, options.carve)
-    carved = time.perf_counter() - started
-    asset = build_multiview_asset(mesh, view_pictures, options.asset, options.blend_power)
-    asset.provenance = {
-        "source": sources,
-        "input_kind": "views",
-        "cameras": [asdict(camera) for camera in resolved],
-        "options": asdict(options),
-        "model": {"generator": "silhouette-carving", "lift3d": lift3d.__version__},
-        **asset.provenance,
-    }
-    asset.provenance["timings_s"] = {"carve": round(carved, 4), **asset.provenance["timings_s"]}
-    return asset

@@ -2,25 +2,17 @@
 
 Stages: `parse_plan` (picture -> walls and openings in pixels), `resolve_scale` (metres
 per pixel), `find_rooms`, then `build_plan_scene` (pixels -> named, watertight solids).
-`convert_plan` runs them all; `save_plan` writes the GLB and its summary beside it.
+`convert_plan` runs them all (lift3d.pipelines.plan reads a file and writes the GLB).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import warnings
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 import lift3d
-from lift3d.errors import InputError, OptionError, OutputError
-from lift3d.export import ExportOptions
-from lift3d.export.gltf import plan_glb
-from lift3d.files import atomic_path, refuse_to_replace, write_bytes_atomic
-from lift3d.inputs.read import read_picture
+from lift3d.errors import InputError, OptionError
 from lift3d.reconstruct.plan_geometry import Heights, PlanModel, build_plan_scene, plan_frame
 from lift3d.reconstruct.plan_parse import PlanLayout, find_rooms, longest_wall_px, parse_plan
 from lift3d.types import Picture
@@ -164,48 +156,3 @@ def convert_plan(picture: Picture, options: PlanOptions | None = None) -> PlanRe
     )
     model = build_plan_scene(layout, room_labels, plan_frame(layout, m_per_px), heights)
     return PlanResult(model, layout, room_labels, m_per_px, scale_from, options)
-
-
-def convert_plan_file(path: str | os.PathLike, options: PlanOptions | None = None) -> PlanResult:
-    """Like `convert_plan`, for a file; a scale is per pixel of the file even if it is shrunk to read."""
-    options = options or PlanOptions()
-    picture = read_picture(path)
-    file_px_per_picture_px = _file_long_side(path, picture) / max(picture.rgb.shape[:2])
-    picture_options = options
-    if options.scale_m_per_px is not None:
-        picture_options = replace(options, scale_m_per_px=options.scale_m_per_px * file_px_per_picture_px)
-    result = convert_plan(picture, picture_options)
-    return replace(result, options=options, file_px_per_picture_px=file_px_per_picture_px)
-
-
-def _file_long_side(path: str | os.PathLike, picture: Picture) -> int:
-    """The longer side of the picture as stored (read_picture shrinks very big pictures)."""
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        # read_picture has already checked the size against its own, lower limit.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            with Image.open(path) as image:
-                return max(image.size)
-        except (OSError, ValueError, Image.DecompressionBombError):
-            return max(picture.rgb.shape[:2])
-
-
-def save_plan(
-    result: PlanResult, path: str | os.PathLike, export: ExportOptions | None = None, pivot: str = "base"
-) -> list[Path]:
-    """Write the scene as .glb and the summary as NAME.lift3d.json beside it, each atomically.
-
-    `pivot="center"` moves the plan's node so the middle of its box is at the origin; the
-    summary stays in the plan's own frame (floor at y = 0).
-    """
-    target = Path(path)
-    if target.suffix.lower() != ".glb":
-        raise OutputError(f"floor plans are written as .glb scenes; cannot write {target}")
-    refuse_to_replace([target, target.with_suffix(".lift3d.json")], [result.layout.source])
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(plan_glb(result.model.scene, export or ExportOptions(), target.stem, pivot))
-    summary_path = target.with_suffix(".lift3d.json")
-    write_bytes_atomic(summary_path, json.dumps(result.summary(), indent=2).encode())
-    return [target, summary_path]

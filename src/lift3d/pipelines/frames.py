@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from lift3d import api  # as a module: api.py may re-export this one without an import cycle
+from lift3d.api import Converter, ConvertOptions, provenance_inputs
 from lift3d.errors import InputError, OptionError, OutputError
 from lift3d.export import ExportOptions, output_files, save_asset
 from lift3d.export.gltf import finish_glb, read_glb, write_glb
@@ -36,7 +36,7 @@ _FLOAT = 5126  # glTF componentType of float32
 class FramesOptions:
     """Converting a sequence of frames (a folder, an animated GIF or a sprite sheet)."""
 
-    convert: api.ConvertOptions = field(default_factory=lambda: api.ConvertOptions(generator="inflate"))
+    convert: ConvertOptions = field(default_factory=lambda: ConvertOptions(generator="inflate"))
     frame_rate_fps: float = 8.0
     sheet_grid: tuple[int, int] | None = None  # (columns, rows) of a sprite sheet; None detects it
     max_frames: int = 256
@@ -74,7 +74,7 @@ def convert_frames(
     if len(pictures) < 2:
         raise InputError(f"frames needs at least 2 frames; {label} holds {len(pictures)}")
     boxes = np.array([mask_box(find_object(picture)) for picture in pictures], dtype=np.float64)
-    converter = api.Converter(options.convert.generator)
+    converter = Converter(options.convert.generator)
     convert_options = options.convert
     height_m = convert_options.height_m
     metres_per_px = height_m / float(np.max(boxes[:, 3] - boxes[:, 1]))
@@ -205,7 +205,7 @@ def save_frames(
         for frame in frame_paths(target, len(result.frames), frame_suffix)
         for file in output_files(frame)
     ]
-    refuse_to_replace(planned, api.provenance_inputs(result.provenance))
+    refuse_to_replace(planned, provenance_inputs(result.provenance))
     name = export.name_for(target.stem)
     animated = animated_glb_bytes(result.frames, result.frame_rate_fps, name)
     write_bytes_atomic(target, finish_glb(animated, name, export.texture_format, export.up_for(".glb")))
@@ -217,3 +217,18 @@ def save_frames(
     record = target.with_suffix(".lift3d.json")
     write_bytes_atomic(record, json.dumps(result.provenance, indent=2, default=str).encode())
     return [*written, record]
+
+
+def run(sources: Sequence[str | os.PathLike], options: ConvertOptions, frames: FramesOptions) -> FramesResult:
+    """The table's entry: one folder, GIF or sprite sheet, converted with the shared options."""
+    if len(sources) != 1:
+        raise OptionError("--kind frames takes one folder, GIF or sprite sheet")
+    return convert_frames(sources[0], replace(frames, convert=options.resolved()))
+
+
+def outputs(path: str | os.PathLike, export: ExportOptions) -> list[Path]:
+    """Every file `save_frames` may write (as many frame files as there may be frames)."""
+    frames = frame_paths(path, FramesOptions.max_frames)
+    return [Path(path), Path(path).with_suffix(".lift3d.json")] + [
+        file for frame in frames for file in output_files(frame, export)
+    ]

@@ -1,0 +1,76 @@
+"""Floor plans: a plan drawing file -> a walkable glTF scene with its summary beside it."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from lift3d.api import ConvertOptions
+from lift3d.errors import OptionError, OutputError
+from lift3d.export import ExportOptions
+from lift3d.export.gltf import plan_glb
+from lift3d.files import atomic_path, refuse_to_replace, write_bytes_atomic
+from lift3d.inputs.read import read_picture
+from lift3d.reconstruct.plan import PlanOptions, PlanResult, convert_plan
+from lift3d.types import Picture
+
+
+def convert_plan_file(path: str | os.PathLike, options: PlanOptions | None = None) -> PlanResult:
+    """Like `convert_plan`, for a file; a scale is per pixel of the file even if it is shrunk to read."""
+    options = options or PlanOptions()
+    picture = read_picture(path)
+    file_px_per_picture_px = _file_long_side(path, picture) / max(picture.rgb.shape[:2])
+    picture_options = options
+    if options.scale_m_per_px is not None:
+        picture_options = replace(options, scale_m_per_px=options.scale_m_per_px * file_px_per_picture_px)
+    result = convert_plan(picture, picture_options)
+    return replace(result, options=options, file_px_per_picture_px=file_px_per_picture_px)
+
+
+def _file_long_side(path: str | os.PathLike, picture: Picture) -> int:
+    """The longer side of the picture as stored (read_picture shrinks very big pictures)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        # read_picture has already checked the size against its own, lower limit.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as image:
+                return max(image.size)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            return max(picture.rgb.shape[:2])
+
+
+def save_plan(
+    result: PlanResult, path: str | os.PathLike, export: ExportOptions | None = None, pivot: str = "base"
+) -> list[Path]:
+    """Write the scene as .glb and the summary as NAME.lift3d.json beside it, each atomically.
+
+    `pivot="center"` moves the plan's node so the middle of its box is at the origin; the
+    summary stays in the plan's own frame (floor at y = 0).
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".glb":
+        raise OutputError(f"floor plans are written as .glb scenes; cannot write {target}")
+    refuse_to_replace([target, target.with_suffix(".lift3d.json")], [result.layout.source])
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(plan_glb(result.model.scene, export or ExportOptions(), target.stem, pivot))
+    summary_path = target.with_suffix(".lift3d.json")
+    write_bytes_atomic(summary_path, json.dumps(result.summary(), indent=2).encode())
+    return [target, summary_path]
+
+
+def run(sources: Sequence[str | os.PathLike], options: ConvertOptions, plan: PlanOptions) -> PlanResult:
+    """The table's entry: one plan drawing."""
+    if len(sources) != 1:
+        raise OptionError("--kind plan takes one picture")
+    return convert_plan_file(sources[0], plan)
+
+
+def outputs(path: str | os.PathLike, export: ExportOptions) -> list[Path]:
+    """The files `save_plan` writes."""
+    return [Path(path), Path(path).with_suffix(".lift3d.json")]
