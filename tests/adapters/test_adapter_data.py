@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import trimesh
 
+from lift3d.data.styles import PAPER_BLUE, STYLES
 from lift3d.errors import InputError, OptionError
-from lift3d.generate.adapters.config import STYLES, AdapterConfig
+from lift3d.generate.adapters.config import AdapterConfig
 from lift3d.generate.adapters.data import load_user_mesh, pairs_from_meshes, synthetic_view, truth_mesh
-from lift3d.generate.adapters.styles import PAPER_BLUE
 from lift3d.generate.diffusion.model import CONDITION_CHANNELS
 
 

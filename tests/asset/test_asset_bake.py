@@ -9,7 +9,7 @@ from asset_shapes import disc_cutout
 
 from lift3d.asset import AssetOptions, bake, build_asset
 from lift3d.asset.bake import RIM_ERODE_PX, fill_from_nearest, rasterize_faces, sample_view_image
-from lift3d.reconstruct.surface import extend_beyond_mask
+from lift3d.images import extend_beyond_mask
 from lift3d.types import Cutout
 
 

@@ -6,8 +6,9 @@ import trimesh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lift3d.camera import view_rotation
 from lift3d.data.materials import PATTERNS, Material, albedo, random_material
-from lift3d.data.render import Lighting, pixel_centres, place_in_view, render, view_rotation
+from lift3d.data.render import Lighting, pixel_centres, place_in_view, render
 from lift3d.types import OBJECT_FILL
 
 LIGHT = Lighting(directions=np.array([[0.0, 0.0, 1.0]]), intensities=np.array([0.7]), ambient=0.3)

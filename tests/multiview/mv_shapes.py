@@ -12,8 +12,9 @@ import trimesh
 from manifold3d import CrossSection, Manifold, OpType
 from PIL import Image, ImageDraw
 
+from lift3d.camera import view_rotation
 from lift3d.data.materials import Material, random_materials
-from lift3d.data.render import Lighting, render, view_rotation
+from lift3d.data.render import Lighting, render
 from lift3d.data.shapes import FAMILIES, box, union_parts
 from lift3d.data.synth import family_for_seed
 from lift3d.types import OBJECT_FILL, Picture

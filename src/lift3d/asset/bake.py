@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from lift3d.reconstruct.surface import extend_beyond_mask
+from lift3d.images import extend_beyond_mask
 from lift3d.types import Cutout, ShapeMaps
 
 # Surfaces whose normal z is above +BLEND_NZ take the picture's colour, below -BLEND_NZ

@@ -18,7 +18,7 @@ from lift3d.asset.bake import (
 from lift3d.asset.build import build_textured_asset
 from lift3d.asset.options import AssetOptions
 from lift3d.data.render import make_intersector
-from lift3d.reconstruct.surface import extend_beyond_mask
+from lift3d.images import extend_beyond_mask
 from lift3d.reconstruct.views import ViewPicture, apply_rows
 from lift3d.types import Asset
 

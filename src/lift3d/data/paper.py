@@ -106,7 +106,7 @@ def _wobble(image: np.ndarray, rng: np.random.Generator, amplitude_px: float) ->
 
 def line_art(seed: int, size_px: int, style: str, width_px: float, rng: np.random.Generator) -> LineArt:
     """The shape for `seed` drawn in `style` with strokes `width_px` wide (at `size_px`)."""
-    from lift3d.generate.adapters.styles import feature_lines, surface_buffers
+    from lift3d.data.styles import feature_lines, surface_buffers
 
     shape = _placed_shape(seed)
     large = 2 * size_px  # drawn at twice the size, then averaged down

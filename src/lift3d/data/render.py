@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import trimesh
 
+from lift3d.camera import view_rotation
 from lift3d.data.materials import Material, albedo
 from lift3d.types import OBJECT_FILL
 
@@ -62,18 +63,6 @@ class Rendering:
     @property
     def mask(self) -> np.ndarray:
         return self.rgba[..., 3] > 127
-
-
-def view_rotation(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
-    """Spin about +y (azimuth), then tip the top toward the viewer (elevation)."""
-    azimuth, elevation = np.radians(azimuth_deg), np.radians(elevation_deg)
-    spin = np.array(
-        [[np.cos(azimuth), 0, np.sin(azimuth)], [0, 1, 0], [-np.sin(azimuth), 0, np.cos(azimuth)]]
-    )
-    tip = np.array(
-        [[1, 0, 0], [0, np.cos(elevation), -np.sin(elevation)], [0, np.sin(elevation), np.cos(elevation)]]
-    )
-    return tip @ spin
 
 
 def place_in_view(vertices: np.ndarray, azimuth_deg: float, elevation_deg: float) -> ViewPlacement:

@@ -65,8 +65,8 @@ def styled_sample(seed: int, style: str) -> Sample:
 
     The same drawing code as adapter training, from seeds no training run uses.
     """
+    from lift3d.data.styles import picture_to_uint8
     from lift3d.generate.adapters.data import synthetic_view, truth_mesh
-    from lift3d.generate.adapters.styles import picture_to_uint8
 
     view, source = synthetic_view(seed, style)
     truth = truth_mesh(source)
@@ -153,7 +153,7 @@ def run_heldout_eval(
     if count < 1:
         raise OptionError(f"--n must be at least 1, got {count}")
     if style:
-        from lift3d.generate.adapters.config import PAPER_STYLES, STYLES
+        from lift3d.data.styles import PAPER_STYLES, STYLES
 
         if style not in STYLES:
             raise OptionError(f"unknown style {style!r}; choose from {', '.join(STYLES)}")

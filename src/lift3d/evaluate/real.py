@@ -356,7 +356,7 @@ def render_view(item: RealObject, mesh: trimesh.Trimesh, view: int) -> RealView:
 
 def line_drawing(real_view: RealView, style: str = "sketch") -> Sample:
     """The same view drawn in an adapter style (sketch = pencil lines on paper, no alpha)."""
-    from lift3d.generate.adapters.styles import picture_to_uint8, stylize
+    from lift3d.data.styles import picture_to_uint8, stylize
 
     sample = real_view.sample
     faces = np.asarray(sample.faces)
@@ -467,8 +467,8 @@ class RealShard:
 
 def evaluate_shard(shard: RealShard, progress: bool = False) -> tuple[list[EvalRow], list[SkippedObject]]:
     """Render and score one shard; rows carry their position in the whole plan as sample_index."""
+    from lift3d.data.styles import PAPER_STYLES
     from lift3d.evaluate.heldout import converter_method, paper_picture, photo_picture, rendered_picture
-    from lift3d.generate.adapters.config import PAPER_STYLES
 
     kind = shard.kind
     make_picture = (
@@ -513,8 +513,8 @@ def run_real_eval(
     the table (overall, per family, skipped objects) and the report; the JSON also
     records the packages and versions the meshes came from and the picture kind.
     """
+    from lift3d.data.styles import STYLES
     from lift3d.evaluate.heldout import available_methods, parse_method
-    from lift3d.generate.adapters.config import STYLES
 
     if count is not None and count < 1:
         raise OptionError(f"--n must be at least 1, got {count}")

@@ -16,7 +16,7 @@ import numpy as np
 import trimesh
 from manifold3d import CrossSection, FillRule, JoinType, Manifold, OpType
 
-from lift3d.data.render import view_rotation
+from lift3d.camera import view_rotation
 from lift3d.errors import InputError, OptionError
 from lift3d.inputs.sheets import OrthoViews
 from lift3d.reconstruct.views import NOT_ONE_OBJECT, ViewPicture, make_view_picture, mask_box

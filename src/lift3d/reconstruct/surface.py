@@ -24,6 +24,7 @@ from scipy import ndimage
 from skimage import measure
 
 from lift3d.errors import OptionError
+from lift3d.images import extend_beyond_mask
 from lift3d.types import ShapeMaps
 
 # The rim profile's slope (squared half-thickness per unit of outline distance) is read
@@ -64,25 +65,6 @@ def outline_distance(mask: np.ndarray) -> np.ndarray:
     inside = ndimage.distance_transform_edt(mask)
     outside = ndimage.distance_transform_edt(~mask)
     return np.where(mask, inside - 0.5, 0.5 - outside).astype(np.float32) * pixel
-
-
-def extend_beyond_mask(values: np.ndarray, mask: np.ndarray, erode_px: int = 0) -> np.ndarray:
-    """Copy each pixel off the mask (eroded by `erode_px`) from its nearest pixel on it.
-
-    Keeps a depth field smooth across the outline, and lets texture lookups near the
-    silhouette see object colour, never background. An erosion that would leave nothing
-    (a very thin object) falls back to the mask itself.
-    """
-    source = np.asarray(mask, dtype=bool)
-    if erode_px > 0:
-        eroded = ndimage.distance_transform_edt(source) > erode_px  # round, unlike iterated erosion
-        if eroded.any():
-            source = eroded
-    values = np.asarray(values, dtype=np.float32)
-    if source.all() or not source.any():
-        return values
-    _, (rows, cols) = ndimage.distance_transform_edt(~source, return_indices=True)
-    return values[rows, cols]
 
 
 def resample(values: np.ndarray, grid_px: int) -> np.ndarray:

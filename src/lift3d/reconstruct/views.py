@@ -2,7 +2,7 @@
 
 The world frame is the view frame (types.py) of the camera at azimuth 0 and elevation 0,
 so the asset's +Z faces the viewer of that picture. A camera at azimuth a and elevation e
-sees the object turned by `lift3d.data.render.view_rotation(a, e)`, the convention of the
+sees the object turned by `lift3d.camera.view_rotation(a, e)`, the convention of the
 project's renderer: at azimuth 90 the camera looks at the object's -x side (the left of
 the azimuth-0 picture), at elevation 90 it looks straight down. Cameras are orthographic;
 a perspective photo taken from afar (weak perspective) is close enough.
@@ -23,7 +23,7 @@ import trimesh
 from scipy import ndimage
 from skimage import measure
 
-from lift3d.data.render import view_rotation
+from lift3d.camera import view_rotation
 from lift3d.errors import InputError, OptionError
 from lift3d.inputs.cutout import place_on_square
 from lift3d.reconstruct.surface import outline_distance

@@ -35,7 +35,8 @@ def _model_dir(given: str | None) -> Path:
 
 
 def add_adapter(commands: argparse._SubParsersAction) -> None:
-    from lift3d.generate.adapters.config import STYLES, AdapterConfig
+    from lift3d.data.styles import STYLES
+    from lift3d.generate.adapters.config import AdapterConfig
 
     parser = commands.add_parser(
         "adapter",

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lift3d.data.styles import STYLES
 from lift3d.errors import OptionError
-
-STYLES = ("photo", "toon", "sketch", "blueprint")
-# drawn on paper: these reach lift3d without alpha, and the line-drawing detector finds the outline
-PAPER_STYLES = ("sketch", "blueprint")
 
 # conv1/conv2 of every resnet block and the mid-block attention projections: where the
 # model reads the picture's appearance. conv_in/conv_out and the time embedding stay

@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from lift3d.data.materials import Material, random_materials
 from lift3d.data.render import place_in_view, random_lighting, random_view, render
+from lift3d.data.styles import StyledView, stylize
 from lift3d.errors import InputError, OptionError
-from lift3d.generate.adapters.styles import StyledView, stylize
 from lift3d.generate.diffusion.model import COVERAGE, make_condition
 from lift3d.generate.diffusion.train import shrink_sample_arrays
 

@@ -16,7 +16,10 @@ from scipy import ndimage
 
 from lift3d.data.materials import Material
 from lift3d.data.render import Lighting, make_intersector, pixel_centres, random_lighting, render
-from lift3d.generate.adapters.config import PAPER_STYLES, STYLES
+
+STYLES = ("photo", "toon", "sketch", "blueprint")
+# drawn on paper: these reach lift3d without alpha, and the line-drawing detector finds the outline
+PAPER_STYLES = ("sketch", "blueprint")
 
 SUPERSAMPLE = 2  # G-buffer pixels per picture pixel along each axis
 CREASE_DEG = 40.0  # neighbouring normals further apart than this draw a crease line
