@@ -52,7 +52,7 @@ def iou(found: np.ndarray, truth: np.ndarray) -> float:
 def control_case(kind: str, seed: int) -> CutoutCase:
     """The pictures that worked before: the adapter's sketch style, a plain-backdrop photo."""
     if kind == "sketch-style":
-        from lift3d.generate.adapters.data import synthetic_view
+        from lift3d.training.adapter_data import synthetic_view
 
         view, _ = synthetic_view(seed, "sketch")
         return CutoutCase(view.picture, view.coverage > 0.5, kind, "sketch style", seed)

@@ -77,15 +77,16 @@ class ConvertOptions:
     """Everything a conversion can be asked for; the CLI flags map one to one."""
 
     generator: str = ""  # diffusion | inflate | slab; empty picks the best installed
-    max_faces: int = 20000
-    texture_px: int = 1024
-    height_m: float = 1.0
+    # The stage options' own defaults, written once there.
+    max_faces: int = AssetOptions.max_faces
+    texture_px: int = AssetOptions.texture_px
+    height_m: float = AssetOptions.height_m
     seed: int = 0
     steps: int = 0  # diffusion sampling steps; 0 uses the model's default, 1 is deterministic
     variants: int = 1  # different plausible results from consecutive seeds
     ensemble: int = 0  # samples averaged into one result; 0 uses the model's default (1 for variants)
-    cutout_px: int = 256
-    grid_px: int = 160
+    cutout_px: int = CutoutOptions.size_px
+    grid_px: int = ReconstructOptions.grid_px
     # LoRA adapters as (shipped name or .safetensors path, weight); "a:0.5,b" is accepted too
     adapters: tuple[tuple[str, float], ...] = ()
     # With no adapters asked for, use the shipped adapter named after the detected input
@@ -93,7 +94,9 @@ class ConvertOptions:
     auto_adapter: bool = True
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
-    pivot: str = "base"  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
+    pivot: str = (
+        AssetOptions.pivot
+    )  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
     # A mask file (white object on black, the picture's size) to use instead of finding the object.
     mask: str = ""
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from lift3d.batch.cli import add_batch
 from lift3d.cli_flags import FLAG_NAMES, add_conversion_flags, conversion_options
 from lift3d.errors import Lift3DError, OptionError, OutputError
-from lift3d.generate.adapters.cli import add_adapter
 from lift3d.serve.cli import add_serve
+from lift3d.training.cli import add_adapter
 
 if TYPE_CHECKING:
     from lift3d.export import ExportOptions
@@ -31,6 +31,10 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from lift3d.pipelines.frames import FramesOptions
+    from lift3d.pipelines.ortho import OrthoOptions
+    from lift3d.reconstruct.plan import PlanOptions
+
     parser.add_argument(
         "input",
         nargs="+",
@@ -60,14 +64,18 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         help="plan: the longest straight wall is M metres (outside faces, openings included)",
     )
     parser.add_argument(
-        "--wall-height", type=float, default=2.7, metavar="M", help="plan: wall height [default: 2.7]"
+        "--wall-height",
+        type=float,
+        default=PlanOptions.wall_height_m,
+        metavar="M",
+        help=f"plan: wall height [default: {PlanOptions.wall_height_m}]",
     )
     parser.add_argument("--ceilings", action="store_true", help="plan: add a ceiling over every room")
     parser.add_argument(
         "--projection",
         choices=["auto", "third-angle", "first-angle"],
-        default="auto",
-        help="ortho: layout of the views on a sheet [default: auto]",
+        default=OrthoOptions.projection,
+        help=f"ortho: layout of the views on a sheet [default: {OrthoOptions.projection}]",
     )
     parser.add_argument(
         "--azimuths", help="views: azimuth of each picture in degrees, e.g. 0,45,90 [default: even]"
@@ -80,7 +88,12 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         help="views: shared = one fixed camera for all pictures; each = pictures cropped apart [default: shared]",
     )
     parser.add_argument("--frames-grid", help="frames: sprite sheet grid COLUMNSxROWS [default: detect]")
-    parser.add_argument("--fps", type=float, default=8.0, help="frames: playback rate [default: 8]")
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=FramesOptions.frame_rate_fps,
+        help=f"frames: playback rate [default: {FramesOptions.frame_rate_fps:g}]",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -583,7 +596,7 @@ def add_train(commands: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from lift3d.generate.diffusion.train import TrainOptions, train
+    from lift3d.training.base import TrainOptions, train
 
     options = TrainOptions(
         data=args.data,

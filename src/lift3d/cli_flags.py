@@ -6,6 +6,9 @@ import argparse
 
 from lift3d.api import GENERATORS, ConvertOptions
 
+# Every default below is the option's own, read from its dataclass.
+DEFAULTS = ConvertOptions()
+
 
 def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
     """The ConvertOptions flags, with the same names and help everywhere."""
@@ -17,38 +20,52 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         "or a flat extruded slab [default: diffusion, the best by held-out measurement]",
     )
     parser.add_argument(
-        "--faces", type=int, default=20000, help="maximum number of triangles [default: 20000]"
+        "--faces",
+        type=int,
+        default=DEFAULTS.max_faces,
+        help=f"maximum number of triangles [default: {DEFAULTS.max_faces}]",
     )
     parser.add_argument(
-        "--texture-size", type=int, default=1024, help="texture width and height in pixels [default: 1024]"
+        "--texture-size",
+        type=int,
+        default=DEFAULTS.texture_px,
+        help=f"texture width and height in pixels [default: {DEFAULTS.texture_px}]",
     )
     parser.add_argument(
-        "--height", type=float, default=1.0, help="height of the asset in metres [default: 1.0]"
+        "--height",
+        type=float,
+        default=DEFAULTS.height_m,
+        help=f"height of the asset in metres [default: {DEFAULTS.height_m}]",
     )
     parser.add_argument(
         "--pivot",
         choices=["base", "center"],
-        default="base",
+        default=DEFAULTS.pivot,
         help="where the origin is: base = bottom on the floor (y = 0), centred in x and z; "
-        "center = the middle of the bounding box [default: base]",
+        f"center = the middle of the bounding box [default: {DEFAULTS.pivot}]",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULTS.seed,
+        help=f"random seed of the generator [default: {DEFAULTS.seed}]",
+    )
     parser.add_argument(
         "--steps",
         type=int,
-        default=0,
+        default=DEFAULTS.steps,
         help="diffusion sampling steps [default: 1, the most accurate; 10 with --variants so they differ]",
     )
     parser.add_argument(
         "--variants",
         type=int,
-        default=1,
+        default=DEFAULTS.variants,
         help="N different results from N seeds, as NAME_0 ... NAME_{N-1} [default: 1]",
     )
     parser.add_argument(
         "--ensemble",
         type=int,
-        default=0,
+        default=DEFAULTS.ensemble,
         help="average K diffusion samples into one [default: 8, or 1 with --variants]",
     )
     parser.add_argument(

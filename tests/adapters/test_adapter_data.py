@@ -9,8 +9,8 @@ import trimesh
 from lift3d.data.styles import PAPER_BLUE, STYLES
 from lift3d.errors import InputError, OptionError
 from lift3d.generate.adapters.config import AdapterConfig
-from lift3d.generate.adapters.data import load_user_mesh, pairs_from_meshes, synthetic_view, truth_mesh
 from lift3d.generate.diffusion.model import CONDITION_CHANNELS
+from lift3d.training.adapter_data import load_user_mesh, pairs_from_meshes, synthetic_view, truth_mesh
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -87,7 +87,7 @@ def test_config_round_trips_through_json_lists():
 def test_pairs_jsonl_uses_the_users_pictures(tmp_path):
     from PIL import Image
 
-    from lift3d.generate.adapters.data import make_pairs
+    from lift3d.training.adapter_data import make_pairs
 
     mesh = trimesh.creation.box((1.0, 1.0, 0.4))
     mesh.export(tmp_path / "box.glb")

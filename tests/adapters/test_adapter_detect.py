@@ -8,8 +8,8 @@ from PIL import Image, ImageDraw
 
 from lift3d.data.synth import generate_sample
 from lift3d.evaluate.heldout import photo_picture, rendered_picture
-from lift3d.generate.adapters.data import synthetic_view
 from lift3d.inputs.detect import detect_kind, sketch_mask
+from lift3d.training.adapter_data import synthetic_view
 from lift3d.types import Picture
 
 

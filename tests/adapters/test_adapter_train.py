@@ -11,9 +11,9 @@ from safetensors.torch import load_file
 
 from lift3d.errors import OptionError
 from lift3d.generate.adapters.config import AdapterConfig
-from lift3d.generate.adapters.data import synthetic_pairs
 from lift3d.generate.adapters.files import adapter_info, load_adapter, set_adapter_weights
-from lift3d.generate.adapters.train import train_adapter, training_loss
+from lift3d.training.adapter_data import synthetic_pairs
+from lift3d.training.adapters import train_adapter, training_loss
 from lift3d.types import Cutout
 from tests.adapters.conftest import TINY_SIZE_PX
 

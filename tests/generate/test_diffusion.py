@@ -12,8 +12,8 @@ from lift3d.data.synth import synthesize
 from lift3d.errors import OptionError
 from lift3d.generate.diffusion.model import COVERAGE, build_unet
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
-from lift3d.generate.diffusion.train import TrainOptions, drawn_look, shrink_sample_arrays, train
 from lift3d.reconstruct import maps_to_mesh
+from lift3d.training.base import TrainOptions, drawn_look, shrink_sample_arrays, train
 
 
 def tiny_model(seed: int = 0) -> ShapeDiffusion:
@@ -203,7 +203,7 @@ def test_one_result_averages_the_default_ensemble_and_variants_do_not(tmp_path, 
 
 def test_squeeze_makes_a_narrower_solid_as_deep_as_it_is_wide() -> None:
     from lift3d.generate.diffusion.model import PRIOR, make_condition
-    from lift3d.generate.diffusion.train import squeeze
+    from lift3d.training.base import squeeze
 
     size = 32
     rows, cols = (np.mgrid[0:size, 0:size] + 0.5) / size * 2 - 1

@@ -64,7 +64,11 @@ class ClientError(Exception):
 
 @dataclass(frozen=True)
 class ConvertRequest:
-    """The options the panel offers; names follow the server's form fields and the CLI flags."""
+    """The options the panel offers; names follow the server's form fields and the CLI flags.
+
+    The add-on installs as this one file, without lift3d beside it, so its defaults are
+    restated here once; tests/test_architecture.py checks they equal ConvertOptions'.
+    """
 
     generator: str = ""  # empty: the best generator installed where the conversion runs
     faces: int = 20000
@@ -380,11 +384,15 @@ if bpy is not None:
         image_path: StringProperty(name="File", subtype="FILE_PATH", description="PNG, JPEG, WebP or TIFF")
         generator: EnumProperty(name="Generator", items=GENERATOR_ITEMS, default="AUTO")
         faces: IntProperty(
-            name="Faces", default=20000, min=100, soft_max=200000, description="Maximum number of triangles"
+            name="Faces",
+            default=ConvertRequest.faces,
+            min=100,
+            soft_max=200000,
+            description="Maximum number of triangles",
         )
         texture_size: IntProperty(
             name="Texture Size",
-            default=1024,
+            default=ConvertRequest.texture_size,
             min=16,
             max=4096,
             subtype="PIXEL",
@@ -392,7 +400,7 @@ if bpy is not None:
         )
         height: FloatProperty(
             name="Height",
-            default=1.0,
+            default=ConvertRequest.height,
             min=0.001,
             soft_max=100.0,
             unit="LENGTH",

@@ -66,7 +66,7 @@ def styled_sample(seed: int, style: str) -> Sample:
     The same drawing code as adapter training, from seeds no training run uses.
     """
     from lift3d.data.styles import picture_to_uint8
-    from lift3d.generate.adapters.data import synthetic_view, truth_mesh
+    from lift3d.training.adapter_data import synthetic_view, truth_mesh
 
     view, source = synthetic_view(seed, style)
     truth = truth_mesh(source)

@@ -71,8 +71,10 @@ class JobForm(BaseModel):
     )
     # Seed and height bounds are lift3d.api.OPTION_RANGES (declared once); faces, texture, steps
     # and variants have this server's own lower limits (see /api/info), checked with their names.
-    faces: int = Field(20000, ge=1, description="maximum number of triangles")
-    texture_size: int = Field(1024, ge=1, description="texture width and height in pixels")
+    faces: int = Field(ConvertOptions.max_faces, ge=1, description="maximum number of triangles")
+    texture_size: int = Field(
+        ConvertOptions.texture_px, ge=1, description="texture width and height in pixels"
+    )
     height: float = Field(
         1.0,
         ge=OPTION_RANGES["height_m"][0],

@@ -5,9 +5,12 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lift3d.errors import ModelError
-from lift3d.generate.diffusion.pipeline import ShapeDiffusion
+
+if TYPE_CHECKING:  # asking whether the weights exist must not import torch (seconds)
+    from lift3d.generate.diffusion.pipeline import ShapeDiffusion
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "weights" / "shape-diffusion"
 
@@ -21,6 +24,8 @@ def shipped_model_dir() -> Path | None:
 
 @functools.lru_cache(maxsize=2)
 def _load(folder: str) -> ShapeDiffusion:
+    from lift3d.generate.diffusion.pipeline import ShapeDiffusion
+
     return ShapeDiffusion.from_pretrained(folder)
 
 

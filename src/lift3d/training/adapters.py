@@ -24,7 +24,6 @@ from tqdm import tqdm
 
 from lift3d.errors import OptionError
 from lift3d.generate.adapters.config import AdapterConfig
-from lift3d.generate.adapters.data import TrainingPairs, truth_mesh
 from lift3d.generate.adapters.files import (
     adapter_state,
     attach_lora,
@@ -34,7 +33,8 @@ from lift3d.generate.adapters.files import (
 )
 from lift3d.generate.diffusion.model import COVERAGE
 from lift3d.generate.diffusion.pipeline import DEFAULT_STEPS, ShapeDiffusion, noise_schedule
-from lift3d.generate.diffusion.train import (
+from lift3d.training.adapter_data import TrainingPairs, truth_mesh
+from lift3d.training.base import (
     adam_state_tensors,
     augment,
     diffusion_loss,

@@ -109,9 +109,9 @@ def add_adapter(commands: argparse._SubParsersAction) -> None:
 
 def run_adapter_train(args: argparse.Namespace) -> int:
     from lift3d.generate.adapters.config import AdapterConfig
-    from lift3d.generate.adapters.data import make_pairs
-    from lift3d.generate.adapters.train import train_adapter
     from lift3d.generate.diffusion.pipeline import ShapeDiffusion
+    from lift3d.training.adapter_data import make_pairs
+    from lift3d.training.adapters import train_adapter
 
     config = AdapterConfig(style=args.style, **{name: getattr(args, name) for name in _FLAGS})
     model = ShapeDiffusion.from_pretrained(_model_dir(args.model))

@@ -23,7 +23,7 @@ from lift3d.data.render import place_in_view, random_lighting, random_view, rend
 from lift3d.data.styles import StyledView, stylize
 from lift3d.errors import InputError, OptionError
 from lift3d.generate.diffusion.model import COVERAGE, make_condition
-from lift3d.generate.diffusion.train import shrink_sample_arrays
+from lift3d.training.base import shrink_sample_arrays
 
 logger = logging.getLogger(__name__)
 
