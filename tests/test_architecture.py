@@ -22,7 +22,15 @@ SHARED_MODULES = ("lift3d.rig.skeleton",)
 # Stages in pipeline order; rig comes after the asset it rigs.
 STAGES = {"inputs": 2, "generate": 3, "reconstruct": 4, "asset": 5, "rig": 6, "export": 7}
 # Above every stage: they may import stages, never the other way round.
-ABOVE = {"pipelines": 10, "api": 10, "training": 11, "evaluate": 11, "cli_flags": 12, "cli": 13}
+ABOVE = {
+    "provenance": 9,
+    "pipelines": 10,
+    "api": 10,
+    "training": 11,
+    "evaluate": 11,
+    "cli_flags": 12,
+    "cli": 13,
+}
 ABOVE |= {"serve": 13, "batch": 13, "blender": 13, "__init__": 14}
 LEVEL = LEAVES | STAGES | ABOVE
 

@@ -29,6 +29,7 @@ from lift3d.generate import extrude_slab, inflate
 from lift3d.inputs import CutoutOptions, make_cutout, read_picture
 from lift3d.inputs.detect import FoundObject
 from lift3d.inputs.masks import picture_size, read_mask, resize_mask, write_mask
+from lift3d.provenance import Provenance, Resolved
 from lift3d.reconstruct import ReconstructOptions, maps_to_mesh
 from lift3d.types import Asset, Cutout, Picture, ShapeMaps
 
@@ -232,12 +233,21 @@ class Converter:
         if self.generator == "slab":
             return extrude_slab(cutout)
         assert self.model is not None
-        from lift3d.generate.diffusion.pipeline import VARIANT_STEPS
+        resolved = self.resolved(options)
+        return self.model.predict(
+            cutout, seed=seed, steps=resolved.steps or 0, ensemble=resolved.ensemble or 0
+        )
+
+    def resolved(self, options: ConvertOptions) -> Resolved:
+        """The generator, steps and ensemble this converter runs `options` with, every default applied."""
+        if self.model is None:
+            return Resolved(generator=self.generator, adapters=options.adapters)
+        from lift3d.generate.diffusion.pipeline import DEFAULT_ENSEMBLE, DEFAULT_STEPS, VARIANT_STEPS
 
         several = options.variants > 1  # variants must differ: stochastic steps, no averaging
-        steps = options.steps or (VARIANT_STEPS if several else 0)
-        ensemble = options.ensemble or (1 if several else 0)
-        return self.model.predict(cutout, seed=seed, steps=steps, ensemble=ensemble)
+        steps = options.steps or (VARIANT_STEPS if several else DEFAULT_STEPS)
+        ensemble = options.ensemble or (1 if several else DEFAULT_ENSEMBLE)
+        return Resolved(generator=self.generator, steps=steps, ensemble=ensemble, adapters=options.adapters)
 
     def mesh(self, maps: ShapeMaps, options: ConvertOptions) -> trimesh.Trimesh:
         return maps_to_mesh(maps, ReconstructOptions(grid_px=options.grid_px))
@@ -271,14 +281,15 @@ class Converter:
                 mesh = self.mesh(maps, options)
             with timer.stage("asset"):
                 asset = build_asset(mesh, cutout, maps, options.asset_options())
-            asset.provenance = {
-                "source": picture.source,
-                "input_kind": cutout.kind,
-                "seed": seed,
-                "variant": variant,
-                "options": asdict(options),
-                "model": self.identity,
-            }
+            asset.provenance = Provenance(
+                source=picture.source,
+                input_kind=cutout.kind,
+                options=asdict(options),
+                model=self.identity,
+                resolved=self.resolved(options),
+                seed=seed,
+                variant=variant,
+            ).merge_into(asset.provenance)
             if options.rig:
                 from lift3d.rig.build import RigOptions, rig_mesh, rig_summary
 
@@ -419,8 +430,13 @@ def save(
     else:
         written = save_asset(asset, path, export)
     record = Path(path).with_suffix(".lift3d.json")
-    write_bytes_atomic(record, json.dumps(asset.provenance, indent=2, default=str).encode())
+    write_bytes_atomic(record, json.dumps(saved_record(asset.provenance), indent=2, default=str).encode())
     return [*written, record]
+
+
+def saved_record(provenance: dict) -> dict:
+    """The provenance as written beside the asset: without the stage timings, so two runs write the same bytes."""
+    return {key: value for key, value in provenance.items() if key != "timings_s"}
 
 
 def save_preview(assets: list[Asset], path: str | os.PathLike) -> Path:

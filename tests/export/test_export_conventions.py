@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import trimesh
 from PIL import Image
-from tests.export.test_export_inputs_kept import FAST, make_inputs
+from tests.export.test_export_inputs_kept import fast_for, make_inputs
 
 from lift3d.cli import main
 from lift3d.export import ExportOptions, save_asset
@@ -29,7 +29,7 @@ def convert(folder: Path, kind: str, output: str, *extra: str) -> Path:
     inputs = [str(folder / name) for name in make_inputs(folder, kind)]
     views = ["--azimuths", "0,90,180,270"] if kind == "views" else []
     target = folder / output
-    assert main(["convert", *inputs, "--kind", kind, "-o", str(target), *views, *extra, *FAST]) == 0
+    assert main(["convert", *inputs, "--kind", kind, "-o", str(target), *views, *extra, *fast_for(kind)]) == 0
     return target
 
 

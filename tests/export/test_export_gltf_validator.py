@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.export.test_export_inputs_kept import FAST, make_inputs
+from tests.export.test_export_inputs_kept import fast_for, make_inputs
 
 from lift3d.cli import main
 
@@ -51,7 +51,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         folder = tmp_path_factory.mktemp(label)
         inputs = [str(folder / name) for name in make_inputs(folder, kind)]
         output = str(folder / f"{label}.glb")
-        assert main(["convert", *inputs, "--kind", kind, "-o", output, *extra, *FAST]) == 0
+        assert main(["convert", *inputs, "--kind", kind, "-o", output, *extra, *fast_for(kind)]) == 0
         files += sorted(folder.glob("*.glb"))
     run = subprocess.run(
         ["node", str(VALIDATOR / "validate.mjs"), *map(str, files)],

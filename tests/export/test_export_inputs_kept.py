@@ -21,6 +21,13 @@ from lift3d.data.plans import generate_plan
 from lift3d.errors import OutputError
 
 FAST = ["--generator", "inflate", "--faces", "600", "--texture-size", "64", "--quiet"]
+
+
+def fast_for(kind: str) -> list[str]:
+    """FAST less the flags a kind refuses: no generator for ortho and views, no asset sizes for a plan."""
+    return {"ortho": FAST[2:], "views": FAST[2:], "plan": ["--quiet"]}.get(kind, FAST)
+
+
 FORMATS = ["glb", "obj", "ply", "stl"] + (["usdz"] if importlib.util.find_spec("pxr") else [])
 
 
@@ -89,7 +96,7 @@ def test_converting_next_to_the_inputs_leaves_them_byte_identical(
     monkeypatch.chdir(tmp_path)
     stem = Path(inputs[0]).stem
     extra = ["--azimuths", "0,90,180,270"] if kind == "views" else []
-    code = main(["convert", *inputs, "--kind", kind, "-o", f"{stem}.{file_format}", *extra, *FAST])
+    code = main(["convert", *inputs, "--kind", kind, "-o", f"{stem}.{file_format}", *extra, *fast_for(kind)])
     assert code == 0
     after = fingerprints(tmp_path)
     assert {name: after.get(name) for name in before} == before
@@ -153,7 +160,7 @@ def test_multi_picture_output_over_an_input_is_refused(
     inputs = make_inputs(tmp_path, kind)
     monkeypatch.chdir(tmp_path)
     second = Path(inputs[1]).stem
-    argv = ["convert", *inputs, "--kind", kind, "-o", "x.obj", "--preview", f"{second}.png", *FAST]
+    argv = ["convert", *inputs, "--kind", kind, "-o", "x.obj", "--preview", f"{second}.png", *fast_for(kind)]
     refused_cleanly(tmp_path, capsys, argv, second)
 
 

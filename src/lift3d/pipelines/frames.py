@@ -26,6 +26,7 @@ from lift3d.export.gltf import finish_glb, read_glb, write_glb
 from lift3d.files import refuse_to_replace, write_bytes_atomic
 from lift3d.inputs import find_object
 from lift3d.inputs.sheets import check_grid, read_frames
+from lift3d.provenance import Provenance
 from lift3d.reconstruct.views import mask_box
 from lift3d.types import Asset, Picture
 
@@ -91,16 +92,19 @@ def convert_frames(
         origin[1] = low[1]
     for frame in frames:
         frame.mesh.apply_translation(-origin)
-    provenance = {
-        "source": label,
-        "frames": [picture.source for picture in pictures],
-        "input_kind": "frames",
-        "seed": convert_options.seed,
-        "frame_rate_fps": options.frame_rate_fps,
-        "metres_per_px": metres_per_px,
-        "options": asdict(options),
-        "model": converter.identity,
-    }
+    provenance = Provenance(
+        source=label,
+        input_kind="frames",
+        options=asdict(options),
+        model=converter.identity,
+        resolved=converter.resolved(convert_options),
+        seed=convert_options.seed,
+        extra={
+            "frames": [picture.source for picture in pictures],
+            "frame_rate_fps": options.frame_rate_fps,
+            "metres_per_px": metres_per_px,
+        },
+    ).as_dict()
     return FramesResult(frames=frames, frame_rate_fps=options.frame_rate_fps, provenance=provenance)
 
 

@@ -13,6 +13,7 @@ from lift3d.asset.multiview import ORTHO_BLEND_POWER, build_multiview_asset
 from lift3d.asset.options import AssetOptions
 from lift3d.errors import OptionError
 from lift3d.inputs.sheets import PROJECTIONS, read_ortho_views
+from lift3d.provenance import Provenance, Resolved
 from lift3d.reconstruct.hull import HullOptions, ortho_hull
 from lift3d.types import Asset, Picture
 
@@ -43,16 +44,18 @@ def convert_ortho(
     mesh, view_pictures = ortho_hull(views, options.hull)
     carved = time.perf_counter() - started
     asset = build_multiview_asset(mesh, view_pictures, options.asset, ORTHO_BLEND_POWER)
-    asset.provenance = {
-        "source": [view.source for view in view_pictures],
-        "input_kind": "ortho",
-        "projection": views.projection,
-        "side_seen_from": views.side_from,
-        "options": asdict(options),
-        "model": {"generator": "visual-hull", "lift3d": lift3d.__version__},
-        **asset.provenance,
-    }
-    asset.provenance["timings_s"] = {"hull": round(carved, 4), **asset.provenance["timings_s"]}
+    asset.provenance = Provenance(
+        source=[view.source for view in view_pictures],
+        input_kind="ortho",
+        options=asdict(options),
+        model={"generator": "visual-hull", "lift3d": lift3d.__version__},
+        resolved=Resolved(generator="visual-hull"),
+        extra={
+            "projection": views.projection,
+            "side_seen_from": views.side_from,
+            "timings_s": {"hull": round(carved, 4)},
+        },
+    ).merge_into(asset.provenance)
     return asset
 
 

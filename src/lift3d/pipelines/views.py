@@ -14,6 +14,7 @@ from lift3d.asset.options import AssetOptions
 from lift3d.errors import InputError, OptionError
 from lift3d.inputs import find_object, read_picture
 from lift3d.pipelines.ortho import PictureSource
+from lift3d.provenance import Provenance, Resolved
 from lift3d.reconstruct.views import (
     Camera,
     CarveOptions,
@@ -73,15 +74,14 @@ def convert_views(
     mesh = carve_views(view_pictures, options.carve)
     carved = time.perf_counter() - started
     asset = build_multiview_asset(mesh, view_pictures, options.asset, options.blend_power)
-    asset.provenance = {
-        "source": sources,
-        "input_kind": "views",
-        "cameras": [asdict(camera) for camera in resolved],
-        "options": asdict(options),
-        "model": {"generator": "silhouette-carving", "lift3d": lift3d.__version__},
-        **asset.provenance,
-    }
-    asset.provenance["timings_s"] = {"carve": round(carved, 4), **asset.provenance["timings_s"]}
+    asset.provenance = Provenance(
+        source=sources,
+        input_kind="views",
+        options=asdict(options),
+        model={"generator": "silhouette-carving", "lift3d": lift3d.__version__},
+        resolved=Resolved(generator="silhouette-carving"),
+        extra={"cameras": [asdict(camera) for camera in resolved], "timings_s": {"carve": round(carved, 4)}},
+    ).merge_into(asset.provenance)
     return asset
 
 
