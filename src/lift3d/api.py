@@ -113,11 +113,10 @@ class ConvertOptions:
         check_option_ranges({name: getattr(self, name) for name in OPTION_RANGES}, OPTION_RANGES)
         if self.seed + self.variants - 1 > OPTION_RANGES["seed"][1]:
             raise OptionError(f"seed + variants - 1 must be at most {OPTION_RANGES['seed'][1]:,}")
-        AssetOptions(
-            max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
-        )
-        CutoutOptions(size_px=self.cutout_px)
-        ReconstructOptions(grid_px=self.grid_px)
+        # Each stage's options check their own share, so a bad value fails before any work.
+        self.asset_options()
+        self.cutout_options()
+        self.reconstruct_options()
         if self.animations:
             from lift3d.rig.build import RigOptions
 
@@ -132,6 +131,14 @@ class ConvertOptions:
         return AssetOptions(
             max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
         )
+
+    def cutout_options(self, kind: str = CutoutOptions.kind) -> CutoutOptions:
+        """The cutout stage's share, for a picture of this detected kind."""
+        return CutoutOptions(size_px=self.cutout_px, kind=kind)
+
+    def reconstruct_options(self) -> ReconstructOptions:
+        """The reconstruction stage's share."""
+        return ReconstructOptions(grid_px=self.grid_px)
 
 
 @dataclass
@@ -225,7 +232,7 @@ class Converter:
             from lift3d.inputs.detect import locate_object
 
             mask = locate_object(picture).mask
-        return make_cutout(picture, CutoutOptions(size_px=options.cutout_px, kind=kind), mask=mask)
+        return make_cutout(picture, options.cutout_options(kind), mask=mask)
 
     def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
         if self.generator == "inflate":
@@ -250,7 +257,7 @@ class Converter:
         return Resolved(generator=self.generator, steps=steps, ensemble=ensemble, adapters=options.adapters)
 
     def mesh(self, maps: ShapeMaps, options: ConvertOptions) -> trimesh.Trimesh:
-        return maps_to_mesh(maps, ReconstructOptions(grid_px=options.grid_px))
+        return maps_to_mesh(maps, options.reconstruct_options())
 
     def convert(
         self, image: str | os.PathLike | Picture, options: ConvertOptions, timer: StageTimer | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,15 @@ def test_a_flag_of_no_meaning_for_the_kind_is_refused_in_one_line(
 def test_the_api_refuses_an_option_the_kind_ignores(inputs: dict[str, Path]) -> None:
     with pytest.raises(OptionError, match="seed means nothing for kind ortho"):
         convert(inputs["ortho"], kind="ortho", seed=5)
+
+
+def test_frames_honour_the_generator_and_seed_flags(inputs: dict[str, Path], tmp_path: Path) -> None:
+    """Frames once built their own options and fell back to inflation; the flags now reach every frame."""
+    output = tmp_path / "wave.glb"
+    flags = ["--generator", "slab", "--seed", "3", "--faces", "900", "--texture-size", "64", "--quiet"]
+    assert main(["convert", str(inputs["frames"]), "--kind", "frames", "-o", str(output), *flags]) == 0
+    record = json.loads(output.with_suffix(".lift3d.json").read_text())
+    assert record["resolved"]["generator"] == record["model"]["generator"] == "slab"
+    assert record["seed"] == 3 and record["options"]["convert"]["max_faces"] == 900
+    frame = trimesh.load(tmp_path / "wave_frame_000.glb", force="mesh")
+    assert len(frame.faces) <= 900
