@@ -350,7 +350,7 @@ def convert_to_files(
     kind: str = "picture",
     kind_options: object = None,
     export: ExportOptions | None = None,
-) -> tuple[object, list[Path]]:
+) -> tuple[Any, list[Path]]:
     """`convert` then write every file of the kind; refuses to replace an input before any work."""
     from lift3d.pipelines import check_sources, pipeline_for, refuse_unused
 

@@ -16,6 +16,7 @@ from lift3d.api import ConvertOptions, save, saved_files
 from lift3d.errors import OptionError
 from lift3d.export import ExportOptions
 from lift3d.pipelines import frames, ortho, picture, plan, views
+from lift3d.types import Picture
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,8 @@ def refuse_unused(kind: str, options: ConvertOptions, names: dict[str, str] | No
         raise OptionError(f"{name} means nothing for kind {kind}; leave it out")
 
 
-def check_sources(sources: object) -> list[str | os.PathLike]:
+def check_sources(sources: object) -> list[str | os.PathLike | Picture]:
     """The sources as a list: one path or picture is a list of one."""
-    from lift3d.types import Picture
-
     if isinstance(sources, str | os.PathLike | Picture):
         return [sources]
     return list(sources)  # type: ignore[call-overload]
