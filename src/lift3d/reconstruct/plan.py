@@ -75,7 +75,7 @@ class PlanResult:
 
     def summary(self) -> dict:
         """Everything a user or another tool needs to know about the model, JSON-ready."""
-        bounds = self.model.scene.bounds
+        bounds = self.model.built_bounds  # open door leaves outside do not count
         size = (bounds[1] - bounds[0]).tolist() if bounds is not None else [0.0, 0.0, 0.0]
 
         def point(values: tuple[float, float]) -> list[float]:

@@ -80,6 +80,20 @@ class PlanModel:
     rooms: list[PlacedRoom]
     frame: PlanFrame
 
+    @property
+    def built_bounds(self) -> np.ndarray | None:
+        """(2, 3) box of the walls and floors: the building's size, without door leaves
+        standing open outside it."""
+        boxes = []
+        for node in self.scene.graph.nodes_geometry:
+            if node.startswith(("wall_", "room_")):
+                transform, geometry = self.scene.graph[node]
+                boxes.append(trimesh.transform_points(self.scene.geometry[geometry].bounds, transform))
+        if not boxes:
+            return self.scene.bounds
+        points = np.concatenate(boxes)
+        return np.stack([points.min(axis=0), points.max(axis=0)])
+
 
 def _material(name: str, rgba: tuple[float, float, float, float], roughness: float = 0.9) -> PBRMaterial:
     blend = rgba[3] < 1

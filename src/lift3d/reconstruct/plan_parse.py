@@ -5,9 +5,10 @@ thickness of long straight ink runs has one cluster for the pen (text, door swin
 window and dimension lines) and one or two for walls, so the walls are what survives a
 morphological opening with a square between the two. Openings are gaps between the
 ends of two collinear walls of the same thickness; thin parallel lines across a gap
-make it a window, anything else a door. Rooms are the enclosed free space once every
-opening is closed. Walls and openings are found along the picture's axes, so a plan
-must be drawn (or scanned) upright.
+make it a window, and so does a single glass line when no door swing is drawn; anything
+else is a door. Rooms are the enclosed free space once every opening is closed. Walls
+and openings are found along the picture's axes: a scan turned by up to 5 degrees is
+turned back first (plan_conventions), and the layout's pixels are the upright picture's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from lift3d.errors import InputError
+from lift3d.reconstruct.plan_conventions import deskew, open_fused_windows, trim_wall_rims
 from lift3d.types import Picture
 
 # Ink darker than the paper by less than this (0..1 grey levels) is no drawing at all.
@@ -30,7 +32,9 @@ LONG_RUN_FRACTION = 0.025
 # Walls thicker than this fraction of the shorter side are not walls but filled shapes.
 MAX_WALL_FRACTION = 0.06
 # The pen's thickness cluster counts as pen only when it is this much thinner than walls.
-PEN_TO_WALL_MAX_RATIO = 0.45
+PEN_TO_WALL_MAX_RATIO = 0.5
+# A class of walls holds at least this share of the votes (door leaves drawn as slabs hold less).
+MIN_CLASS_SHARE = 0.08
 # Walls hold at least this share of the thickness votes of long straight runs.
 MIN_WALL_SHARE = 0.2
 # A wall end is a run at least this many times as long as thick (a pier between two
@@ -111,11 +115,13 @@ def not_a_plan(source: str, reason: str) -> InputError:
 
 def parse_plan(picture: Picture) -> PlanLayout:
     """Find the walls and openings of a plan drawing; InputError when it is not one."""
+    picture = deskew(picture)  # layout pixels are those of the upright picture
     ink, faint_ink = binarise(picture)
     pen_px, thinnest_px, thickest_px = measure_thickness(ink, picture.source)
-    walls = find_walls(ink, pen_px, thinnest_px)
+    walls = trim_wall_rims(find_walls(ink, pen_px, thinnest_px), picture)
     if walls.sum() < thinnest_px * min(ink.shape):
         raise not_a_plan(picture.source, "too little wall-like ink")
+    walls = open_fused_windows(walls, picture, thinnest_px, thickest_px)
     openings = find_openings(walls, faint_ink, thinnest_px, thickest_px)
     walls, openings = drop_stray_pieces(walls, openings, thinnest_px)
     return PlanLayout(
@@ -216,9 +222,23 @@ def _pen_split(counts: np.ndarray) -> int:
         for i in range(1, len(grid) - 1)
         if density[i] >= density[i - 1] and density[i] > density[i + 1] and density[i] >= 0.02 * density.max()
     ]
-    if len(peaks) < 2 or grid[peaks[0]] > PEN_TO_WALL_MAX_RATIO * grid[peaks[1]]:
+    if len(peaks) < 2:
         return 1
-    valley = peaks[0] + int(np.argmin(density[peaks[0] : peaks[1] + 1]))
+    # Walls start at the first peak that holds a real share of the votes and is much
+    # thicker than the pen. Smaller peaks on the way are pen-drawn too: door leaves drawn
+    # as thin slabs (two lines a few px apart), double lines.
+    valleys = [peaks[k] + int(np.argmin(density[peaks[k] : peaks[k + 1] + 1])) for k in range(len(peaks) - 1)]
+    edges = np.ceil(grid[[0, *valleys, len(grid) - 1]]).astype(int)
+    masses = [counts[edges[k] : edges[k + 1]].sum() for k in range(len(peaks))]
+    for index in range(1, len(peaks)):
+        if masses[index] < MIN_CLASS_SHARE * counts.sum():
+            continue
+        if grid[peaks[0]] <= PEN_TO_WALL_MAX_RATIO * grid[peaks[index]]:
+            break
+        return 1  # a real class of lines too close to the first: no pen class
+    else:
+        return 1
+    valley = peaks[index - 1] + int(np.argmin(density[peaks[index - 1] : peaks[index] + 1]))
     split = int(np.ceil(grid[valley]))
     if counts[split:].sum() < MIN_WALL_SHARE * counts.sum():
         return 1
@@ -285,12 +305,19 @@ def square_opening(mask: np.ndarray, side: int) -> np.ndarray:
 def find_openings(
     walls: np.ndarray, ink: np.ndarray, thinnest_px: float, thickest_px: float
 ) -> list[Opening]:
-    """Gaps between collinear wall ends of equal thickness, in both directions; `ink` shows their symbols."""
+    """Gaps between collinear wall ends of equal thickness, in both directions; `ink` shows their symbols.
+
+    Door leaves drawn as slabs that were taken for wall stubs are cleared from `walls`
+    in place once their door is found.
+    """
     thin_ink = ink & ~walls
     openings = []
     for axis, wall_view, thin_view in (("x", walls, thin_ink), ("y", walls.T, thin_ink.T)):
         for start, end, low, high in _gaps_along_rows(wall_view, thinnest_px, thickest_px):
-            openings.append(_classify(axis, start, end, low, high, thin_view))
+            opening = _classify(axis, start, end, low, high, thin_view, wall_view)
+            if opening.swing:
+                _drop_leaf(wall_view, opening, thinnest_px)
+            openings.append(opening)
     return openings
 
 
@@ -406,7 +433,9 @@ def _gaps_along_rows(
 MIN_SWING_MATCH = 0.6
 
 
-def _classify(axis: str, start: float, end: float, low: float, high: float, thin: np.ndarray) -> Opening:
+def _classify(
+    axis: str, start: float, end: float, low: float, high: float, thin: np.ndarray, walls: np.ndarray
+) -> Opening:
     """Window when two or more thin lines run across the whole gap, else a door (with its swing)."""
     s0, s1, b0, b1 = int(start), int(end), int(low), int(high)
     gap_ink = thin[max(b0 - 1, 0) : b1 + 1, s0:s1]
@@ -421,12 +450,33 @@ def _classify(axis: str, start: float, end: float, low: float, high: float, thin
         key=lambda hypothesis: _swing_match(near_ink, start, end, b0, b1, *hypothesis),
     )
     if _swing_match(near_ink, start, end, b0, b1, *best) < MIN_SWING_MATCH:
-        return Opening("door", axis, start, end, low, high)
+        # A leaf drawn as a slab (two close lines) can be as thick as a thin wall and be
+        # taken for one; then the arc alone, on thin ink, must be clearly drawn.
+        near_any = near_ink | walls
+        best = max(
+            ((side, at_start) for side in (-1, 1) for at_start in (True, False)),
+            key=lambda hypothesis: _swing_match(near_any, start, end, b0, b1, *hypothesis),
+        )
+        if (
+            _swing_match(near_any, start, end, b0, b1, *best) >= MIN_SWING_MATCH
+            and _swing_match(near_ink, start, end, b0, b1, *best, arc_only=True) >= MIN_SWING_MATCH
+        ):
+            return Opening("door", axis, start, end, low, high, swing=best[0], hinge_at_start=best[1])
+        # One thin line across the gap and no swing: a window drawn as a single glass
+        # line (with or without sill ticks), as many plans draw them.
+        return Opening("window" if lines == 1 else "door", axis, start, end, low, high)
     return Opening("door", axis, start, end, low, high, swing=best[0], hinge_at_start=best[1])
 
 
 def _swing_match(
-    near_ink: np.ndarray, start: float, end: float, low: int, high: int, side: int, hinge_at_start: bool
+    near_ink: np.ndarray,
+    start: float,
+    end: float,
+    low: int,
+    high: int,
+    side: int,
+    hinge_at_start: bool,
+    arc_only: bool = False,
 ) -> float:
     """Share of an open leaf and its quarter-circle swing, as drawn on a plan, that lies on ink.
 
@@ -443,12 +493,38 @@ def _swing_match(
     arc = np.stack(
         [hinge_along + free_direction * width * np.sin(angles), face + side * width * np.cos(angles)], axis=1
     )
-    points = np.round(np.concatenate([leaf, arc])).astype(int)
+    points = np.round(arc if arc_only else np.concatenate([leaf, arc])).astype(int)
     rows, cols = points[:, 1], points[:, 0]
     inside = (rows >= 0) & (rows < near_ink.shape[0]) & (cols >= 0) & (cols < near_ink.shape[1])
     hits = np.zeros(len(points), dtype=bool)
     hits[inside] = near_ink[rows[inside], cols[inside]]
     return float(hits.mean())
+
+
+def _drop_leaf(walls: np.ndarray, door: Opening, thinnest_px: float) -> None:
+    """Clear a door leaf drawn as a slab that was taken for a wall stub (in place; rows across).
+
+    Only a stub not clearly thicker than the thinnest wall that ends before the leaf's tip goes: a
+    real wall at the hinge jamb runs on past it.
+    """
+    width = door.end_px - door.start_px
+    hinge = int(round(door.start_px if door.hinge_at_start else door.end_px))
+    reach = int(np.ceil(thinnest_px))
+    cols = slice(max(hinge - reach, 0), hinge + reach)
+    if door.swing > 0:
+        near, far = int(door.high_px), int(door.high_px + width + 3)
+    else:
+        near, far = max(int(door.low_px - width - 3), 0), int(door.low_px)
+    if far >= walls.shape[0] or near <= 0:
+        return
+    box = walls[near:far, cols]
+    if not box.any():
+        return
+    tip_row = box[-1] if door.swing > 0 else box[0]
+    thickness = box.sum(axis=1)
+    if tip_row.any() or np.median(thickness[thickness > 0]) >= 1.2 * thinnest_px:
+        return
+    walls[near:far, cols] = False
 
 
 def find_rooms(layout: PlanLayout, min_area_px: float) -> np.ndarray:
