@@ -14,6 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from lift3d.inputs.drawing import analyse_drawing
+from lift3d.inputs.pale import looks_white_on_white, pale_object_mask
 from lift3d.types import Picture
 
 PAPER_LUMINANCE = 0.75  # brighter than this counts as paper
@@ -51,6 +52,8 @@ def detect_kind(picture: Picture) -> str:
     """'sketch' for a line drawing (on white or photographed on paper), 'render' for a cut-out with alpha, else 'photo'."""
     if _has_transparency(picture):
         return "render"
+    if looks_white_on_white(picture):
+        return "photo"
     return "sketch" if analyse_drawing(picture).line_drawing else "photo"
 
 
@@ -105,6 +108,10 @@ def locate_object(picture: Picture) -> FoundObject:
 
     if _has_transparency(picture):
         return FoundObject(mask=find_object(picture), kind="render")
+    if looks_white_on_white(picture):
+        pale = pale_object_mask(picture)
+        if pale is not None:
+            return FoundObject(mask=pale, kind="photo")
     analysis = analyse_drawing(picture)
     if analysis.line_drawing:
         return FoundObject(mask=analysis.mask, kind="sketch")
