@@ -11,13 +11,21 @@ N photographed drawings and scores the front-view silhouette of each mesh agains
 true mask (a filled shape, not strokes). Constants were tuned on seeds from TUNE_SEED;
 report on REPORT_SEED (the default).
 
-    python benchmarks/cutout_quality.py [--n 40] [--seeds report|tune] [--meshes 8] [--json PATH]
+With `--baseline REV` the same pictures are also cut out by that revision's code (its `src`
+extracted with `git archive`, run in a subprocess) and both are tabled side by side.
+
+    python benchmarks/cutout_quality.py [--n 40] [--seeds report|tune] [--meshes 8] [--baseline REV] [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -204,6 +212,24 @@ def truth_in_cutout_frame(picture: Picture, found: np.ndarray, truth: np.ndarray
     return place_on_square(truth.astype(np.float32), centre, scale, size, border=0.0) >= 0.5
 
 
+def baseline_report(revision: str, args: argparse.Namespace, cache: Path | None) -> dict:
+    """The same measurement (no 12 MP timing, no meshes) by `revision`'s code, in a subprocess."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", revision, "src"], capture_output=True, check=True
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(folder, filter="data")
+        output = Path(folder) / "baseline.json"
+        command = [sys.executable, __file__, "--n", str(args.n), "--seeds", args.seeds, "--kinds", args.kinds]
+        command += ["--no-big", "--json", str(output)] + (["--cache", str(cache)] if cache else [])
+        environment = dict(os.environ, PYTHONPATH=str(Path(folder) / "src"))
+        subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
+        report = json.loads(output.read_text())
+    return {"revision": revision, **report}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -217,6 +243,9 @@ def main() -> None:
     )
     parser.add_argument("--cache", default="", help="folder to keep the drawn pictures in between runs")
     parser.add_argument("--no-big", action="store_true", help="skip the 12-megapixel timing")
+    parser.add_argument(
+        "--baseline", default="", help="also measure this git revision's cutout on the same pictures"
+    )
     parser.add_argument("--json", default=str(RESULTS / "cutout_quality.json"))
     args = parser.parse_args()
     start = REPORT_SEED if args.seeds == "report" else TUNE_SEED
@@ -268,6 +297,21 @@ def main() -> None:
             f"{meshes['median_silhouette_iou']:.3f}, worst {meshes['worst_silhouette_iou']:.3f}, "
             f"{meshes['share_at_least_0_85']:.0%} at least 0.85"
         )
+    if args.baseline:
+        baseline = baseline_report(args.baseline, args, cache)
+        report["baseline"] = baseline
+        print(f"against {args.baseline} (same pictures): detected, median IoU, worst IoU")
+        for summary, before in zip(summaries, baseline["summaries"], strict=True):
+            print(
+                f"  {summary['kind']:13} {before['detected_right']:4.0%} -> {summary['detected_right']:4.0%}"
+                f"   {before['median_iou']:.3f} -> {summary['median_iou']:.3f}   {before['worst_iou']:.3f} -> {summary['worst_iou']:.3f}"
+            )
+        for backdrop, now in by_backdrop.items():
+            before = baseline["photo_backdrops"].get(backdrop, {})
+            print(
+                f"  photo {backdrop:16} median {before.get('median_iou', float('nan')):.3f} -> {now['median_iou']:.3f}"
+                f"   worst {before.get('worst_iou', float('nan')):.3f} -> {now['worst_iou']:.3f}"
+            )
     report["rows"] = rows
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2))

@@ -43,7 +43,6 @@ def test_a_white_object_on_white_is_a_photo() -> None:
     assert locate_object(Picture(rgb=rgb, alpha=None, source="white box")).kind == "photo"
 
 
-@pytest.mark.xfail(strict=True, reason="white on white: the classical cutout finds a fraction (issue 15)")
 def test_a_white_object_on_white_is_found_whole() -> None:
     rgb, truth = white_on_white()
     assert iou(locate_object(Picture(rgb=rgb, alpha=None, source="white box")).mask, truth) > 0.9

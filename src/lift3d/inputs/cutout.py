@@ -13,6 +13,9 @@ from lift3d.inputs.segment import find_object, has_cutout_alpha
 from lift3d.types import OBJECT_FILL, Cutout, Picture
 
 INPUT_KINDS = ("photo", "render", "sketch")
+# A sketch's picture shows this fraction of the figure's size beyond its mask: the outer
+# half of strokes up to 6 px at 256 (the widest the drawing finder calls lines).
+SKETCH_OUTLINE_FRACTION = 0.015
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def make_cutout(
     top = max(0, math.floor(centre_y - half) - 1)
     bottom = min(height, math.ceil(centre_y + half) + 1)
 
-    coverage = _coverage(picture, mask)[top:bottom, left:right]
+    coverage = _coverage(picture, mask, options.kind)[top:bottom, left:right]
     rgb = picture.rgb[top:bottom, left:right] * coverage[..., None] + (1.0 - coverage[..., None])
     centre = (centre_x - left, centre_y - top)
     cutout_rgb = place_on_square(rgb, centre, scale, size, border=1.0)
@@ -97,12 +100,23 @@ def _box_pixels(size: int, box_width: float, box_height: float) -> np.ndarray:
     return span(box_height)[:, None] & span(box_width)[None, :]
 
 
-def _coverage(picture: Picture, mask: np.ndarray) -> np.ndarray:
-    """How much of each pixel is object: the soft alpha of a cutout, else the mask."""
+def _coverage(picture: Picture, mask: np.ndarray, kind: str) -> np.ndarray:
+    """How much of each pixel is shown: the soft alpha of a cutout, else the mask.
+
+    A sketch's mask runs along the middle of its outline, but the generator was taught on
+    drawings whose whole outline shows, so the strokes' outer half is kept in the picture
+    (a pencil goblet: F@0.05 0.864 with the outline halved, 0.956 whole).
+    """
     if picture.alpha is not None and has_cutout_alpha(picture):
         # Keep the anti-aliased rim just outside the mask, drop specks the mask dropped.
         near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         return np.where(near, picture.alpha, 0.0).astype(np.float32)
+    if kind == "sketch":
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+        radius = max(2, round(SKETCH_OUTLINE_FRACTION * extent))
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+        return (cv2.dilate(mask.astype(np.uint8), disk) > 0).astype(np.float32)
     return mask.astype(np.float32)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
 from lift3d.inputs.drawing import analyse_drawing
+from lift3d.inputs.pale import looks_white_on_white, pale_object_mask
 from lift3d.types import Picture
 
 PAPER_LUMINANCE = 0.75  # brighter than this counts as paper
@@ -51,6 +53,8 @@ def detect_kind(picture: Picture) -> str:
     """'sketch' for a line drawing (on white or photographed on paper), 'render' for a cut-out with alpha, else 'photo'."""
     if _has_transparency(picture):
         return "render"
+    if looks_white_on_white(picture):
+        return "photo"
     return "sketch" if analyse_drawing(picture).line_drawing else "photo"
 
 
@@ -105,6 +109,10 @@ def locate_object(picture: Picture) -> FoundObject:
 
     if _has_transparency(picture):
         return FoundObject(mask=find_object(picture), kind="render")
+    if looks_white_on_white(picture):
+        pale = pale_object_mask(picture)
+        if pale is not None:
+            return FoundObject(mask=pale, kind="photo")
     analysis = analyse_drawing(picture)
     if analysis.line_drawing:
         return FoundObject(mask=analysis.mask, kind="sketch")
@@ -112,4 +120,28 @@ def locate_object(picture: Picture) -> FoundObject:
         # an outlined, coloured-in drawing on a sheet with the table around it: no plain
         # backdrop for the photo segmenter, but the outline encloses the figure
         return FoundObject(mask=analysis.mask, kind="photo")
-    return FoundObject(mask=find_object(picture), kind="photo")
+    photo_mask = find_object(picture)
+    if analysis.outlined_drawing and _sheet_around(analysis.mask, photo_mask):
+        # a coloured-in drawing on a sheet the segmenter took whole: the outline encloses the figure
+        return FoundObject(mask=analysis.mask, kind="photo")
+    return FoundObject(mask=photo_mask, kind="photo")
+
+
+# The drawing finder's figure replaces the segmenter's object when the object is a sheet
+# (convex: at least MIN_SHEET_SOLIDITY of its hull) holding at least MIN_FIGURE_ON_SHEET of
+# the figure, and the figure covers at most MAX_FIGURE_OF_SHEET of it.
+MIN_SHEET_SOLIDITY = 0.95
+MIN_FIGURE_ON_SHEET = 0.85
+MAX_FIGURE_OF_SHEET = 0.6
+
+
+def _sheet_around(figure: np.ndarray, found: np.ndarray) -> bool:
+    """Whether `found` is the sheet the outlined `figure` is drawn on, not the object itself."""
+    area = int(figure.sum())
+    if area == 0 or area > MAX_FIGURE_OF_SHEET * int(found.sum()):
+        return False
+    if float((figure & found).sum()) / area < MIN_FIGURE_ON_SHEET:
+        return False
+    points = cv2.findNonZero(found.astype(np.uint8))
+    hull_area = cv2.contourArea(cv2.convexHull(points))
+    return float(found.sum()) >= MIN_SHEET_SOLIDITY * hull_area
