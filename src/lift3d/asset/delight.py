@@ -57,7 +57,8 @@ def fit_shading(luminance: np.ndarray, normal: np.ndarray) -> np.ndarray:
     basis = sh_basis(normal).astype(np.float64)
     target = luminance.astype(np.float64)
     weight = np.ones_like(target)
-    ridge = 1e-3 * len(target) * np.diag([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    # a little ridge keeps flat or one-sided surfaces solvable (they then get no change)
+    ridge = len(target) * np.diag([1e-6, 1e-4, 1e-4, 1e-4, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3])
     coefficients = np.zeros(basis.shape[1])
     for _ in range(FIT_ROUNDS):
         weighted = basis * weight[:, None]
