@@ -93,6 +93,8 @@ class ConvertOptions:
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
     pivot: str = "base"  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
+    delight: bool = True  # divide the picture's light out of the texture (asset.delight)
+    hidden_side: str = "fill"  # the unseen back: fill = regions' colours, mirror = the front, darker
     # A mask file (white object on black, the picture's size) to use instead of finding the object.
     mask: str = ""
 
@@ -109,7 +111,12 @@ class ConvertOptions:
         if self.seed + self.variants - 1 > OPTION_RANGES["seed"][1]:
             raise OptionError(f"seed + variants - 1 must be at most {OPTION_RANGES['seed'][1]:,}")
         AssetOptions(
-            max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
+            max_faces=self.max_faces,
+            texture_px=self.texture_px,
+            height_m=self.height_m,
+            pivot=self.pivot,
+            delight=self.delight,
+            hidden_side=self.hidden_side,
         )
         CutoutOptions(size_px=self.cutout_px)
         ReconstructOptions(grid_px=self.grid_px)
@@ -269,6 +276,8 @@ class Converter:
                         texture_px=options.texture_px,
                         height_m=options.height_m,
                         pivot=options.pivot,
+                        delight=options.delight,
+                        hidden_side=options.hidden_side,
                     ),
                 )
             asset.provenance = {

@@ -32,6 +32,19 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         help="where the origin is: base = bottom on the floor (y = 0), centred in x and z; "
         "center = the middle of the bounding box [default: base]",
     )
+    parser.add_argument(
+        "--hidden-side",
+        choices=["fill", "mirror"],
+        default="fill",
+        help="colour of the side the picture cannot see: fill = each region's colour continued from "
+        "the outline, without the front's details; mirror = the front repeated, darker [default: fill]",
+    )
+    parser.add_argument(
+        "--no-delight",
+        dest="delight",
+        action="store_false",
+        help="keep the picture's light and shadows in the texture (default: divided out, base colour only)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
     parser.add_argument(
         "--steps",
@@ -82,4 +95,6 @@ def conversion_options(args: argparse.Namespace) -> ConvertOptions:
         adapters=tuple(args.adapters),
         auto_adapter=args.auto_adapter,
         pivot=args.pivot,
+        delight=args.delight,
+        hidden_side=args.hidden_side,
     ).resolved()

@@ -131,3 +131,24 @@ def test_fill_is_defined_off_the_mask_too() -> None:
 def test_unknown_hidden_side_mode_is_named() -> None:
     with pytest.raises(OptionError, match="hidden_side must be fill or mirror, got 'guess'"):
         AssetOptions(hidden_side="guess")
+
+
+def test_cli_switches_reach_the_record(tmp_path, capsys) -> None:
+    import json
+
+    from PIL import Image
+
+    from lift3d.cli import main
+
+    rgba = np.zeros((64, 64, 4), np.uint8)
+    rgba[12:52, 16:48] = (200, 120, 40, 255)
+    picture = tmp_path / "box.png"
+    Image.fromarray(rgba).save(picture)
+    fast = ["--generator", "inflate", "--faces", "2000", "--texture-size", "128", "--quiet"]
+    argv = ["convert", str(picture), "-o", str(tmp_path / "box.glb"), *fast]
+    assert main([*argv, "--hidden-side", "mirror", "--no-delight"]) == 0
+    options = json.loads((tmp_path / "box.lift3d.json").read_text())["options"]
+    assert options["hidden_side"] == "mirror" and options["delight"] is False
+    with pytest.raises(SystemExit):
+        main([*argv, "--hidden-side", "guess"])
+    assert "--hidden-side" in capsys.readouterr().err
