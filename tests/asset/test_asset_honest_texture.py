@@ -139,6 +139,7 @@ def test_cli_switches_reach_the_record(tmp_path, capsys) -> None:
     from PIL import Image
 
     from lift3d.cli import main
+    from lift3d.export.gltf import read_glb
 
     rgba = np.zeros((64, 64, 4), np.uint8)
     rgba[12:52, 16:48] = (200, 120, 40, 255)
@@ -146,9 +147,16 @@ def test_cli_switches_reach_the_record(tmp_path, capsys) -> None:
     Image.fromarray(rgba).save(picture)
     fast = ["--generator", "inflate", "--faces", "2000", "--texture-size", "128", "--quiet"]
     argv = ["convert", str(picture), "-o", str(tmp_path / "box.glb"), *fast]
-    assert main([*argv, "--hidden-side", "mirror", "--no-delight"]) == 0
+    assert main([*argv, "--hidden-side", "mirror", "--no-delight", "--material", "unlit"]) == 0
     options = json.loads((tmp_path / "box.lift3d.json").read_text())["options"]
     assert options["hidden_side"] == "mirror" and options["delight"] is False
+    document, _ = read_glb((tmp_path / "box.glb").read_bytes())
+    assert "KHR_materials_unlit" in document["extensionsUsed"]
+    assert all("KHR_materials_unlit" in material["extensions"] for material in document["materials"])
+    assert main(argv) == 0  # lit by default
+    assert "KHR_materials_unlit" not in read_glb((tmp_path / "box.glb").read_bytes())[0].get(
+        "extensionsUsed", []
+    )
     with pytest.raises(SystemExit):
         main([*argv, "--hidden-side", "guess"])
     assert "--hidden-side" in capsys.readouterr().err
