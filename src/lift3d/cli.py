@@ -314,6 +314,8 @@ def run_convert_kind(args: argparse.Namespace) -> int:
             adapters=tuple(args.adapters),
             auto_adapter=args.auto_adapter,
             pivot=args.pivot,
+            delight=args.delight,
+            hidden_side=args.hidden_side,
         ).resolved()
         grid = parse_grid(args.frames_grid) if args.frames_grid else None
         result = convert_frames(
