@@ -125,7 +125,12 @@ def main() -> None:
             f"(warm x{row['warm_s'] / base:.2f} of {rows[0]['generator']})",
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report = {"sample": os.path.relpath(args.sample, ROOT), "repeats": args.repeats, "before": args.before, "rows": rows}
+    report = {
+        "sample": os.path.relpath(args.sample, ROOT),
+        "repeats": args.repeats,
+        "before": args.before,
+        "rows": rows,
+    }
     (RESULTS / "convert_speed.json").write_text(json.dumps(report, indent=2))
 
 

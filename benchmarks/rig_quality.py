@@ -195,7 +195,9 @@ def main() -> None:
     parser.add_argument("--shapes", type=int, default=140)
     parser.add_argument("--skinned", type=int, default=20)
     parser.add_argument("--pipeline", type=int, default=3)
-    parser.add_argument("--faces", type=int, default=20000, help="face budget of the pipeline runs (the convert default)")
+    parser.add_argument(
+        "--faces", type=int, default=20000, help="face budget of the pipeline runs (the convert default)"
+    )
     parser.add_argument("--validator", type=Path, help="folder with node_modules/gltf-validator")
     args = parser.parse_args()
 

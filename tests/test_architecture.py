@@ -100,13 +100,13 @@ def test_the_walker_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
 def test_the_face_budget_default_is_written_once() -> None:
     """Everything else reads AssetOptions' default (the Blender add-on, a standalone file, is checked below)."""
     places = [
-        f"{path.relative_to(SOURCE)}:{number}"
+        str(path.relative_to(SOURCE))
         for path in sorted(SOURCE.rglob("*.py"))
         if "blender" not in path.parts
-        for number, line in enumerate(path.read_text().splitlines(), 1)
+        for line in path.read_text().splitlines()
         if re.search(r"(default=|=\s*|Field\()20_?000\b", line.split("#")[0])
     ]
-    assert places == ["asset/options.py:25"]
+    assert places == ["asset/options.py"]  # once, in one file (a line number breaks on every edit above it)
 
 
 def test_the_blender_addon_defaults_are_lift3d_defaults() -> None:

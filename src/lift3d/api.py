@@ -95,9 +95,11 @@ class ConvertOptions:
     auto_adapter: bool = True
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
-    pivot: str = (
-        AssetOptions.pivot
-    )  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
+    # base: bottom on the floor (y = 0), centred in x and z; center: box centre
+    pivot: str = AssetOptions.pivot
+    delight: bool = AssetOptions.delight  # divide the picture's light out of the texture (asset.delight)
+    # The unseen back: fill = each region's colour, mirror = the front, darker.
+    hidden_side: str = AssetOptions.hidden_side
     # A mask file (white object on black, the picture's size) to use instead of finding the object.
     mask: str = ""
 
@@ -129,7 +131,12 @@ class ConvertOptions:
     def asset_options(self) -> AssetOptions:
         """The asset stage's share of these options."""
         return AssetOptions(
-            max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
+            max_faces=self.max_faces,
+            texture_px=self.texture_px,
+            height_m=self.height_m,
+            pivot=self.pivot,
+            delight=self.delight,
+            hidden_side=self.hidden_side,
         )
 
     def cutout_options(self, kind: str = CutoutOptions.kind) -> CutoutOptions:

@@ -126,6 +126,13 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "[default: png]",
     )
     parser.add_argument(
+        "--material",
+        choices=["lit", "unlit"],
+        default="lit",
+        help="lit: a PBR material the viewer lights (the texture holds base colour); unlit: "
+        "KHR_materials_unlit, the texture shown as is, for the picture's look (.glb) [default: lit]",
+    )
+    parser.add_argument(
         "--mask",
         metavar="MASK.png",
         help="use this mask (white object on black, the picture's size) instead of finding the object; "
@@ -355,7 +362,7 @@ def export_options(args: argparse.Namespace) -> ExportOptions:
     """The export options of the convert flags."""
     from lift3d.export import ExportOptions
 
-    return ExportOptions(up_axis=args.up, texture_format=args.texture_format)
+    return ExportOptions(up_axis=args.up, texture_format=args.texture_format, material=args.material)
 
 
 def add_cutout(commands: argparse._SubParsersAction) -> None:

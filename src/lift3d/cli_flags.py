@@ -51,6 +51,19 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         help=f"random seed of the generator [default: {DEFAULTS.seed}]",
     )
     parser.add_argument(
+        "--hidden-side",
+        choices=["fill", "mirror"],
+        default=DEFAULTS.hidden_side,
+        help="colour of the side the picture cannot see: fill = each region's colour continued from "
+        f"the outline, without the front's details; mirror = the front repeated, darker [default: {DEFAULTS.hidden_side}]",
+    )
+    parser.add_argument(
+        "--no-delight",
+        dest="delight",
+        action="store_false",
+        help="keep the picture's light and shadows in the texture (default: divided out, base colour only)",
+    )
+    parser.add_argument(
         "--steps",
         type=int,
         default=DEFAULTS.steps,
@@ -118,5 +131,7 @@ def conversion_options(args: argparse.Namespace, resolve: bool = True) -> Conver
         adapters=tuple(args.adapters),
         auto_adapter=args.auto_adapter,
         pivot=args.pivot,
+        delight=args.delight,
+        hidden_side=args.hidden_side,
     )
     return options.resolved() if resolve else options

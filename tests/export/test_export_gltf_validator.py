@@ -23,6 +23,7 @@ OUTPUTS = {
     "picture": ("picture", []),
     "picture_jpg_z_up": ("picture", ["--texture-format", "jpg", "--up", "z"]),
     "picture_webp_center": ("picture", ["--texture-format", "webp", "--pivot", "center"]),
+    "picture_unlit": ("picture", ["--material", "unlit"]),
     "variants": ("picture", ["--variants", "2"]),
     "ortho": ("ortho", []),
     "views": ("views", ["--azimuths", "0,90,180,270"]),

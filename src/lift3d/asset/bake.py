@@ -6,14 +6,16 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from lift3d.asset.delight import delight_picture
+from lift3d.asset.hidden_side import fill_hidden_side
 from lift3d.images import extend_beyond_mask
 from lift3d.types import Cutout, ShapeMaps
 
 # Surfaces whose normal z is above +BLEND_NZ take the picture's colour, below -BLEND_NZ
 # the hidden side's; side walls in between mix both, which hides the seam at the rim.
 BLEND_NZ = 0.25
-# Without a predicted back colour the hidden side reuses the front colour, a bit darker
-# so front and back read as different sides.
+# In hidden_side="mirror" the hidden side reuses the front colour, a bit darker so front
+# and back read as different sides.
 BACK_SHADE = 0.85
 # The cutout's outermost ring of mask pixels is blended with the white background.
 RIM_ERODE_PX = 1
@@ -35,6 +37,8 @@ def bake_texture(
     cutout: Cutout,
     maps: ShapeMaps | None,
     texture_px: int,
+    delight: bool = True,
+    hidden_side: str = "fill",
 ) -> np.ndarray:
     """Return a (T, T, 3) uint8 base-colour texture for a mesh in the view frame.
 
@@ -43,18 +47,26 @@ def bake_texture(
     `maps.back_rgb` (back), both first extended past the mask so the rim never picks
     up background. Texels outside all charts copy their nearest chart texel, which
     fills the gutters so mip-mapping and bilinear lookups do not bleed in black.
+    `delight` divides the picture's shading out first (needs `maps`); without a
+    predicted back colour, `hidden_side` "fill" continues the regions' rim colours over
+    the back and "mirror" repeats the front, darker.
     """
     face_index = rasterize_faces(uv, faces, texture_px)
     covered = face_index >= 0
     if not covered.any():
         raise ValueError("no triangle covers a texel; the UV atlas is empty")
-    front_image = extend_beyond_mask(cutout.rgb, cutout.mask, RIM_ERODE_PX)
+    picture = cutout.rgb
+    if delight and maps is not None:
+        picture = delight_picture(picture, cutout.mask, maps.front_z)
+    front_image = extend_beyond_mask(picture, cutout.mask, RIM_ERODE_PX)
     inset_px = max(RIM_ERODE_PX, round(SIDE_INSET * cutout.mask.shape[0]))
-    inset_image = extend_beyond_mask(cutout.rgb, cutout.mask, inset_px)
+    inset_image = extend_beyond_mask(picture, cutout.mask, inset_px)
     back_image = None
     if maps is not None and maps.back_rgb is not None:
         back_mask = _resize_mask(cutout.mask, maps.back_rgb.shape[:2])
         back_image = extend_beyond_mask(maps.back_rgb, back_mask, RIM_ERODE_PX)
+    elif hidden_side == "fill":
+        back_image = fill_hidden_side(picture, cutout.mask)
     corners_px = _uv_to_pixels(uv, texture_px)
     texture = np.zeros((texture_px, texture_px, 3), dtype=np.uint8)
     # Bands of rows bound the per-texel arrays (~100 bytes each) at large textures.

@@ -38,8 +38,11 @@ def build_asset(
     def bake(
         vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
     ) -> np.ndarray:
-        return bake_texture(vertices, faces, uv, normals, cutout, maps, size)
+        return bake_texture(
+            vertices, faces, uv, normals, cutout, maps, size, options.delight, options.hidden_side
+        )
 
+    options = options if options is not None else AssetOptions()
     return build_textured_asset(mesh, bake, options)
 
 

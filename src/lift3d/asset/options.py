@@ -12,6 +12,7 @@ MIN_FACES = 100
 # Far above what the reconstruction grid can give; only a typo or an attack asks for more.
 MAX_FACES = 2_000_000
 PIVOTS = ("base", "center")
+HIDDEN_SIDE_MODES = ("fill", "mirror")
 TEXTURE_PX_RANGE = (64, 8192)
 # A millimetre to a kilometre: outside it a float32 glTF loses the shape (1e-300 collapses
 # it to a point, 1e308 overflows to infinite vertex positions).
@@ -35,6 +36,16 @@ class AssetOptions:
         },
     )
 
+    delight: bool = field(
+        default=True, metadata={"help": "divide the picture's light out of the texture (base colour only)"}
+    )
+    hidden_side: str = field(
+        default="fill",
+        metadata={
+            "help": "unseen back: fill = regions' colours from the outline, mirror = the front, darker"
+        },
+    )
+
     def __post_init__(self) -> None:
         if not _is_int(self.max_faces) or not MIN_FACES <= self.max_faces <= MAX_FACES:
             raise OptionError(
@@ -48,6 +59,10 @@ class AssetOptions:
             raise OptionError(f"height_m must be {low_m:g} to {high_m:g} metres, got {self.height_m!r}")
         if self.pivot not in PIVOTS:
             raise OptionError(f"pivot must be base or center, got {self.pivot!r}")
+        if self.hidden_side not in HIDDEN_SIDE_MODES:
+            raise OptionError(f"hidden_side must be fill or mirror, got {self.hidden_side!r}")
+        if not isinstance(self.delight, bool):
+            raise OptionError(f"delight must be true or false, got {self.delight!r}")
         if not _is_number(self.crease_angle_deg) or not 0 <= self.crease_angle_deg <= 180:
             raise OptionError(f"crease_angle_deg must be in 0..180 degrees, got {self.crease_angle_deg!r}")
 

@@ -255,3 +255,55 @@ def render(
         front_z=front_z.reshape(shape).astype(np.float32),
         back_z=back_z.reshape(shape).astype(np.float32),
     )
+
+
+def cast_pixel_rays(
+    vertices: np.ndarray, faces: np.ndarray, size_px: int, side: str = "front"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The surface seen at each pixel centre from the front (+z) or the back (-z).
+
+    Returns (triangle or -1, barycentric weights, hit points), each per pixel in row order.
+    """
+    if side not in ("front", "back"):
+        raise ValueError(f"side must be front or back, got {side!r}")
+    mesh = trimesh.Trimesh(vertices, faces, process=False)
+    x, y = pixel_centres(size_px)
+    xy = np.column_stack([x.ravel(), y.ravel()])
+    low_z, high_z = float(vertices[:, 2].min()), float(vertices[:, 2].max())
+    margin = 1.0 + (high_z - low_z)
+    start, direction = (high_z + margin, -1.0) if side == "front" else (low_z - margin, 1.0)
+    triangle, z, weights = _cast_along_z(
+        make_intersector(mesh), np.asarray(mesh.triangles), xy, start, direction
+    )
+    return triangle, weights, np.column_stack([xy, z])
+
+
+def render_albedo(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    face_material: np.ndarray,
+    materials: Sequence[Material],
+    size_px: int = 128,
+    texture_rotation: np.ndarray | None = None,
+    side: str = "front",
+) -> tuple[np.ndarray, np.ndarray]:
+    """True base colour (S, S, 3) float in [0, 1] and its mask, seen from the front or the back.
+
+    The unlit counterpart of `render` (same view frame, same solid textures), so a
+    texture can be scored against the colours the object really has, also where the
+    picture cannot see. Back maps are not mirrored: pixel (r, c) is the same (x, y).
+    """
+    triangle, _, points = cast_pixel_rays(vertices, faces, size_px, side)
+    hit = triangle >= 0
+    colour = np.zeros((len(triangle), 3))
+    rotation = np.eye(3) if texture_rotation is None else texture_rotation
+    hit_material = np.asarray(face_material)[triangle[hit]]
+    hit_points = points[hit] @ rotation
+    hit_colour = np.zeros((int(hit.sum()), 3))
+    for index, material in enumerate(materials):
+        selected = hit_material == index
+        if selected.any():
+            hit_colour[selected] = albedo(material, hit_points[selected])
+    colour[hit] = hit_colour
+    shape = (size_px, size_px)
+    return colour.reshape(*shape, 3), hit.reshape(shape)

@@ -36,6 +36,7 @@ ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 SAMPLER = {"magFilter": 9729, "minFilter": 9987, "wrapS": 33071, "wrapT": 33071}
 DEFAULT_MATERIAL_NAME = "lift3d"  # what the asset stage calls its material; renamed per asset here
 WEBP_EXTENSION = "EXT_texture_webp"
+UNLIT_EXTENSION = "KHR_materials_unlit"
 
 
 def export_glb(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
@@ -44,7 +45,8 @@ def export_glb(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
     scene = trimesh.Scene()
     scene.add_geometry(oriented_mesh(asset.mesh, options.up_for(".glb")), node_name=name, geom_name=name)
     data = cast(bytes, scene.export(file_type="glb", include_normals=True))
-    write_bytes_atomic(path, finish_glb(data, name, options.texture_format))
+    finished = finish_glb(data, name, options.texture_format, unlit=options.material == "unlit")
+    write_bytes_atomic(path, finished)
     return [path]
 
 
@@ -65,12 +67,14 @@ def finish_glb(
     texture_format: str = "png",
     up_axis: str = "y",
     translation: list[float] | None = None,
+    unlit: bool = False,
 ) -> bytes:
     """Give a GLB written by trimesh the project's finish (see the module docstring).
 
     A scene of several root nodes (frames, a plan's parts) gets one parent node named
     `name`; a lone root node is renamed `name`. `up_axis="z"` turns the parent node and
-    `translation` (in the Y-up frame) moves it.
+    `translation` (in the Y-up frame) moves it. `unlit` marks every material
+    KHR_materials_unlit: viewers show the texture as it is, with the picture's look.
     """
     document, binary = read_glb(data)
     views = _buffer_view_bytes(document, binary)
@@ -94,6 +98,12 @@ def finish_glb(
         if translation is not None:
             nodes[top]["translation"] = [translation[0], -translation[2], translation[1]]
     _name_materials(document)
+    if unlit and document.get("materials"):
+        for material in document["materials"]:
+            material.setdefault("extensions", {})[UNLIT_EXTENSION] = {}
+        used = document.setdefault("extensionsUsed", [])
+        if UNLIT_EXTENSION not in used:
+            used.append(UNLIT_EXTENSION)
     _set_targets(document)
     if document.get("textures"):
         document["samplers"] = [dict(SAMPLER)]

@@ -18,6 +18,7 @@ TEXTURE_FORMATS = ("png", "jpg", "webp")
 # CAD and Blender, which are Z-up, and opened Y-up there they lie on their side.
 FORMAT_UP_AXIS = MappingProxyType({".glb": "y", ".usdz": "y", ".obj": "y", ".stl": "z", ".ply": "z"})
 MIME_TYPES = MappingProxyType({"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"})
+MATERIALS = ("lit", "unlit")
 JPEG_QUALITY = 90  # visually lossless on baked textures at about a fifth of the PNG's size
 
 
@@ -28,6 +29,12 @@ class ExportOptions:
     up_axis: str = field(default="", metadata={"help": "y or z; empty uses the format's convention"})
     texture_format: str = field(default="png", metadata={"help": "png, jpg or webp"})
     name: str = field(default="", metadata={"help": "name of nodes, meshes, materials; empty: the file's"})
+    material: str = field(
+        default="lit",
+        metadata={
+            "help": "lit = PBR lit by the viewer; unlit = the texture as is (glTF KHR_materials_unlit)"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.up_axis and self.up_axis not in UP_AXES:
@@ -36,6 +43,9 @@ class ExportOptions:
             raise OptionError(
                 f"texture format must be one of {', '.join(TEXTURE_FORMATS)}, got {self.texture_format!r}"
             )
+
+        if self.material not in MATERIALS:
+            raise OptionError(f"material must be lit or unlit, got {self.material!r}")
 
     def up_for(self, suffix: str) -> str:
         """The up axis a file of this format gets: the one asked for, else the format's own."""
