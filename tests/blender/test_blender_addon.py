@@ -52,6 +52,7 @@ def run_blender(tmp_path: Path, steps: list[dict[str, Any]]) -> dict[str, Any]:
         "OMP_NUM_THREADS": "1",
     }
     env.pop("LIFT3D_TOKEN", None)
+    env.pop("PYTHONPATH", None)  # Blender's Python is its own environment: no lift3d from the host
     done = subprocess.run(
         [str(bpy_python()), str(SESSION), str(config), str(report)],
         env=env,

@@ -94,6 +94,7 @@ def blender(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
     listing, report = folder / "files.json", folder / "report.json"
     listing.write_text(json.dumps([str(path) for path in files.values()]))
     env = {**os.environ, "HOME": str(folder / "home"), "OMP_NUM_THREADS": "1"}
+    env.pop("PYTHONPATH", None)  # Blender's Python is its own environment: no lift3d from the host
     done = subprocess.run(
         [python, str(CHECK), str(listing), str(report)], env=env, capture_output=True, text=True, timeout=600
     )
