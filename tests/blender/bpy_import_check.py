@@ -74,6 +74,7 @@ def describe_mesh(obj: Any) -> dict[str, Any]:
     mesh.corner_normals.foreach_get("vector", normals)
     return {
         "object": obj.name,
+        "parent": obj.parent.name if obj.parent else "",
         "mesh": mesh.name,
         "materials": [slot.material.name for slot in obj.material_slots if slot.material],
         "faces": len(mesh.polygons),

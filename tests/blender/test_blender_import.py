@@ -23,6 +23,7 @@ from PIL import Image
 
 from lift3d.cli import main
 from lift3d.data.characters import character_sample
+from lift3d.data.plans import generate_plan
 from lift3d.rig.skeleton import HUMANOID_JOINTS
 
 CHECK = Path(__file__).with_name("bpy_import_check.py")
@@ -61,11 +62,11 @@ def bpy_python() -> str:
     return candidate
 
 
-def two_tone_pot(path: Path) -> Path:
+def two_tone_pot(path: Path, shift: int = 0) -> Path:
     """A pot: an upright rounded body, red above and blue below, on a transparent background."""
     size = 128
     rows, cols = np.mgrid[0:size, 0:size]
-    body = ((cols - 64) / 40.0) ** 2 + ((rows - 64) / 56.0) ** 2 < 1.0
+    body = ((cols - 64 - shift) / 40.0) ** 2 + ((rows - 64) / 56.0) ** 2 < 1.0
     rgba = np.zeros((size, size, 4), dtype=np.uint8)
     rgba[body & (rows < 64)] = (200, 40, 30, 255)
     rgba[body & (rows >= 64)] = (30, 60, 200, 255)
@@ -86,6 +87,16 @@ def blender(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any
         target = folder / f"pot{suffix}"
         assert main(["convert", str(pot), "-o", str(target), "--height", str(HEIGHT_M), *FAST]) == 0
         files[suffix] = target
+    walk = folder / "walk"
+    walk.mkdir()
+    for index in range(3):  # the pot moving right: an animated GLB of three poses
+        two_tone_pot(walk / f"walk_{index}.png", shift=6 * index)
+    files["frames"] = folder / "walk.glb"
+    assert main(["convert", str(walk), "--kind", "frames", "-o", str(files["frames"]), *FAST]) == 0
+    plan = folder / "house_plan.png"
+    Image.fromarray(generate_plan(7).rgb.astype(np.uint8)).save(plan)
+    files["plan"] = folder / "house.glb"
+    assert main(["convert", str(plan), "--kind", "plan", "-o", str(files["plan"]), *FAST]) == 0
     hero = folder / "hero_picture.png"
     Image.fromarray(character_sample(20000, 128).rgba).save(hero)
     files["rig"] = folder / "hero.glb"
@@ -140,6 +151,22 @@ def test_base_colour_is_attached(blender: dict, suffix: str) -> None:
         return
     (source,) = mesh["base_color"]
     assert source["principled"] and source["image"]["size"] == [128, 128]
+
+
+@pytest.mark.parametrize(("kind", "name"), [("frames", "walk"), ("plan", "house")])
+def test_frames_and_plans_arrive_under_one_parent_with_normals(blender: dict, kind: str, name: str) -> None:
+    report = blender[kind]
+    roots = [obj for obj in report["objects"] if obj["type"] == "EMPTY"]
+    assert roots == [{"name": name, "type": "EMPTY"}]
+    assert report["meshes"] and all(obj["parent"] == name for obj in report["meshes"])
+    assert all(mesh["custom_normals"] for mesh in report["meshes"])
+    if kind == "frames":  # every pose is textured and stands on the floor
+        assert all(mesh["base_color"][0]["image"] for mesh in report["meshes"])
+        assert report["bounds_min"][2] == pytest.approx(0.0, abs=1e-3)
+    else:  # rooms and openings by name; the walkable floor is z = 0, its slab below
+        names = {mesh["object"] for mesh in report["meshes"]}
+        assert any(text.startswith("door") for text in names) and any("floor" in text for text in names)
+        assert report["bounds_max"][2] > 2.0  # walls stand up along Blender's Z
 
 
 def test_rigged_glb_has_one_armature_with_the_named_bones(blender: dict) -> None:
