@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLES := $(wildcard samples/*.png)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bpy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ lint: $(VENV)/.installed-dev
 ## bench: speed and memory of convert, per stage (prints a table, writes JSON)
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/convert_speed.py
+
+## bpy: Blender as a Python module (bpy from PyPI, about 400 MB, needs Python 3.11) in .venv-bpy;
+## tests/blender imports every format with it, and skips saying so without it
+BPY_VENV := .venv-bpy
+BPY_PYTHON ?= python3.11
+bpy: $(BPY_VENV)/.installed
+
+$(BPY_VENV)/.installed:
+	$(BPY_PYTHON) -m venv $(BPY_VENV)
+	$(BPY_VENV)/bin/pip install --quiet 'bpy==5.0.1' 'numpy<2'
+	touch $@
 
 clean:
 	rm -rf out .pytest_cache

@@ -440,7 +440,7 @@ def save(
 
         if Path(path).suffix.lower() != ".glb":
             raise OptionError(f"a rigged asset is written as .glb, not {Path(path).suffix or 'no extension'}")
-        written = export_rigged_glb(asset, asset.rig, Path(path))
+        written = export_rigged_glb(asset, asset.rig, Path(path), export)
     else:
         written = save_asset(asset, path, export)
     record = Path(path).with_suffix(".lift3d.json")

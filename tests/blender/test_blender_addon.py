@@ -22,20 +22,21 @@ ADDON_PATH = Path(lift3d.blender.__file__).with_name("lift3d_addon.py")
 SESSION = Path(__file__).with_name("bpy_session.py")
 # bpy pins numpy<2, so it usually lives in a Python of its own; point this variable at it.
 BPY_PYTHON_VARIABLE = "LIFT3D_BPY_PYTHON"
+REPO_BPY_PYTHON = Path(__file__).resolve().parents[2] / ".venv-bpy" / "bin" / "python"  # `make bpy`
 FAST_SETTINGS = {"generator": "inflate", "faces": 2000, "texture_size": 128}
 
 
 def bpy_python() -> str | None:
     if importlib.util.find_spec("bpy") is not None:
         return sys.executable
-    candidate = os.environ.get(BPY_PYTHON_VARIABLE, "")
-    return candidate if candidate and Path(candidate).is_file() else None
+    candidate = os.environ.get(BPY_PYTHON_VARIABLE, "") or str(REPO_BPY_PYTHON)
+    return candidate if Path(candidate).is_file() else None
 
 
 needs_bpy = pytest.mark.skipif(
     bpy_python() is None,
-    reason=f"bpy is not installed here; `pip install bpy` (Python 3.11, numpy<2) in a venv and set "
-    f"{BPY_PYTHON_VARIABLE} to its python",
+    reason=f"bpy is not installed here; `make bpy` builds .venv-bpy (Python 3.11, bpy from PyPI; in CI "
+    f"set LIFT3D_CI_BLENDER=1), or set {BPY_PYTHON_VARIABLE} to a python that has bpy",
 )
 
 
@@ -51,6 +52,7 @@ def run_blender(tmp_path: Path, steps: list[dict[str, Any]]) -> dict[str, Any]:
         "OMP_NUM_THREADS": "1",
     }
     env.pop("LIFT3D_TOKEN", None)
+    env.pop("PYTHONPATH", None)  # Blender's Python is its own environment: no lift3d from the host
     done = subprocess.run(
         [str(bpy_python()), str(SESSION), str(config), str(report)],
         env=env,

@@ -31,6 +31,7 @@ OUTPUTS = {
     "frames_webp_z_up": ("frames", ["--texture-format", "webp", "--up", "z"]),
     "plan": ("plan", []),
     "plan_center": ("plan", ["--pivot", "center"]),
+    "picture_rig_webp": ("picture", ["--rig", "--texture-format", "webp"]),
 }
 
 

@@ -41,13 +41,16 @@ UNLIT_EXTENSION = "KHR_materials_unlit"
 
 def export_glb(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
     """Write `asset` as one self-contained .glb (mesh, normals, UVs, PBR material, texture)."""
-    name = options.name_for(path.stem)
+    write_bytes_atomic(path, asset_glb(asset, options.name_for(path.stem), options))
+    return [path]
+
+
+def asset_glb(asset: Asset, name: str, options: ExportOptions) -> bytes:
+    """The finished GLB bytes of `asset`: one mesh node, mesh and material named `name`."""
     scene = trimesh.Scene()
     scene.add_geometry(oriented_mesh(asset.mesh, options.up_for(".glb")), node_name=name, geom_name=name)
     data = cast(bytes, scene.export(file_type="glb", include_normals=True))
-    finished = finish_glb(data, name, options.texture_format, unlit=options.material == "unlit")
-    write_bytes_atomic(path, finished)
-    return [path]
+    return finish_glb(data, name, options.texture_format, unlit=options.material == "unlit")
 
 
 def oriented_mesh(mesh: trimesh.Trimesh, up_axis: str) -> trimesh.Trimesh:

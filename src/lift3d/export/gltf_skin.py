@@ -9,11 +9,14 @@ whose channels rotate joints (and move the root). pygltflib edits the file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 
+from lift3d.export.gltf import asset_glb
+from lift3d.export.options import ExportOptions
 from lift3d.files import write_bytes_atomic
 from lift3d.rig.skeleton import Clip, Rig
 from lift3d.types import Asset
@@ -106,8 +109,11 @@ def _mark_vertex_views(gltf, primitives) -> None:  # type: ignore[no-untyped-def
                 gltf.bufferViews[view].target = target
 
 
-def add_skin(glb: bytes, rig: Rig, vertices: np.ndarray) -> bytes:
-    """The GLB `glb` (one mesh node, vertices as in `vertices`) with `rig` bound and animated."""
+def add_skin(glb: bytes, rig: Rig, vertices: np.ndarray, asset_name: str = "") -> bytes:
+    """The GLB `glb` (one mesh node, vertices as in `vertices`) with `rig` bound and animated.
+
+    The skin is called `<asset_name>_rig` (Blender names the armature after it).
+    """
     import pygltflib
 
     gltf = pygltflib.GLTF2.load_from_bytes(glb)
@@ -135,7 +141,7 @@ def add_skin(glb: bytes, rig: Rig, vertices: np.ndarray) -> bytes:
     inverse_bind_accessor = writer.accessor(np.transpose(inverse_bind, (0, 2, 1)).copy(), "MAT4", FLOAT)
     gltf.skins.append(
         pygltflib.Skin(
-            name=f"{skeleton.kind}_skin",
+            name=f"{asset_name}_rig" if asset_name else f"{skeleton.kind}_skin",
             joints=list(range(first_joint, first_joint + len(skeleton.names))),
             inverseBindMatrices=inverse_bind_accessor,
             skeleton=roots[0],
@@ -190,8 +196,14 @@ def _animation(writer: _BinaryWriter, clip: Clip, rig: Rig, first_joint: int):  
     return pygltflib.Animation(name=clip.name, samplers=samplers, channels=channels)
 
 
-def export_rigged_glb(asset: Asset, rig: Rig, path: Path) -> list[Path]:
-    """Write `asset` as a self-contained .glb with `rig`'s skin and animations."""
-    plain = cast(bytes, asset.mesh.export(file_type="glb"))
-    write_bytes_atomic(path, add_skin(plain, rig, np.asarray(asset.mesh.vertices)))
+def export_rigged_glb(asset: Asset, rig: Rig, path: Path, options: ExportOptions | None = None) -> list[Path]:
+    """Write `asset` as a self-contained .glb with `rig`'s skin and animations.
+
+    The mesh is the plain exporter's (named after the asset, sampler, texture format);
+    it stays Y-up whatever `options` asks, as the skeleton and clips are.
+    """
+    options = replace(options or ExportOptions(), up_axis="y")
+    name = options.name_for(path.stem)
+    plain = asset_glb(asset, name, options)
+    write_bytes_atomic(path, add_skin(plain, rig, np.asarray(asset.mesh.vertices), name))
     return [path]

@@ -15,16 +15,21 @@ from lift3d.types import Asset
 
 
 def export_ply(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
-    """Write a closed binary PLY whose vertex colours are the texture at each vertex's UV."""
+    """Write a closed binary PLY whose vertex colours are the texture at each vertex's UV.
+
+    Vertex normals (the asset's, as in the GLB) go in too: without them Blender and
+    point-cloud tools shade the surface faceted.
+    """
     vertices, faces, source = weld_by_position(asset.mesh)
+    normals = np.asarray(asset.mesh.vertex_normals)[source]
     if options.up_for(".ply") == "z":
-        vertices = z_up(vertices)
+        vertices, normals = z_up(vertices), z_up(normals)
     colours = np.full((len(vertices), 4), 255, dtype=np.uint8)
     uv = getattr(asset.mesh.visual, "uv", None)
     if uv is not None:
         colours[:, :3] = texture_at_uv(asset.texture, np.asarray(uv)[source])
-    mesh = trimesh.Trimesh(vertices, faces, vertex_colors=colours, process=False)
-    write_bytes_atomic(path, cast(bytes, mesh.export(file_type="ply")))
+    mesh = trimesh.Trimesh(vertices, faces, vertex_normals=normals, vertex_colors=colours, process=False)
+    write_bytes_atomic(path, cast(bytes, mesh.export(file_type="ply", vertex_normal=True)))
     return [path]
 
 

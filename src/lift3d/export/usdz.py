@@ -89,8 +89,10 @@ def _write_stage(asset: Asset, layer_path: Path, name: str, up_axis: str, textur
         st.Set(Vt.Vec2fArray.FromNumpy(np.asarray(uv, dtype=np.float32)))
         st.SetIndices(Vt.IntArray.FromNumpy(faces.reshape(-1)))
 
-    UsdGeom.Scope.Define(stage, f"{root_path}/materials")
-    material = _define_material(stage, f"{root_path}/materials/{name}", asset, texture_name)
+    # The material sits under the mesh prim: Blender's importer then merges the root Xform
+    # and its one mesh into a single object named after the asset (a sibling Scope of
+    # materials would arrive as an extra empty, and the root as `name.001`).
+    material = _define_material(stage, f"{root_path}/{name}/{name}", asset, texture_name)
     UsdShade.MaterialBindingAPI.Apply(geometry.GetPrim()).Bind(material)
     stage.GetRootLayer().Save()
 
