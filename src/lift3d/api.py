@@ -95,6 +95,7 @@ class ConvertOptions:
     pivot: str = "base"  # base: bottom on the floor (y = 0), centred in x and z; center: box centre
     # A mask file (white object on black, the picture's size) to use instead of finding the object.
     mask: str = ""
+    quads: bool = False  # also a quad-dominant retopology, written by OBJ and USD (lift3d.asset.quads)
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:
@@ -109,7 +110,11 @@ class ConvertOptions:
         if self.seed + self.variants - 1 > OPTION_RANGES["seed"][1]:
             raise OptionError(f"seed + variants - 1 must be at most {OPTION_RANGES['seed'][1]:,}")
         AssetOptions(
-            max_faces=self.max_faces, texture_px=self.texture_px, height_m=self.height_m, pivot=self.pivot
+            max_faces=self.max_faces,
+            texture_px=self.texture_px,
+            height_m=self.height_m,
+            pivot=self.pivot,
+            quads=self.quads,
         )
         CutoutOptions(size_px=self.cutout_px)
         ReconstructOptions(grid_px=self.grid_px)
@@ -269,6 +274,7 @@ class Converter:
                         texture_px=options.texture_px,
                         height_m=options.height_m,
                         pivot=options.pivot,
+                        quads=options.quads,
                     ),
                 )
             asset.provenance = {
@@ -278,6 +284,7 @@ class Converter:
                 "variant": variant,
                 "options": asdict(options),
                 "model": self.identity,
+                **({"quads": asset.quads.report} if asset.quads is not None else {}),
             }
             if options.rig:
                 from lift3d.rig.build import RigOptions, rig_mesh, rig_summary

@@ -32,6 +32,12 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         help="where the origin is: base = bottom on the floor (y = 0), centred in x and z; "
         "center = the middle of the bounding box [default: base]",
     )
+    parser.add_argument(
+        "--quads",
+        action="store_true",
+        help="also retopologise to quads (Instant Meshes) for editing; .obj and .usdz write them "
+        "[needs pip install 'lift3d[quads]']",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed of the generator [default: 0]")
     parser.add_argument(
         "--steps",
@@ -82,4 +88,5 @@ def conversion_options(args: argparse.Namespace) -> ConvertOptions:
         adapters=tuple(args.adapters),
         auto_adapter=args.auto_adapter,
         pivot=args.pivot,
+        quads=args.quads,
     ).resolved()

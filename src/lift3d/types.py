@@ -15,6 +15,7 @@ import numpy as np
 import trimesh
 
 if TYPE_CHECKING:
+    from lift3d.asset.quads import QuadMesh
     from lift3d.rig.skeleton import Rig
 
 # The longer side of an object's image-plane bounding box spans this fraction of the
@@ -75,6 +76,7 @@ class Asset:
     texture: np.ndarray  # (T, T, 3) uint8 base colour
     provenance: dict = field(default_factory=dict)  # options, model identity, seed
     rig: Rig | None = None  # skeleton, skin weights and clips when the asset was rigged
+    quads: QuadMesh | None = None  # quad-dominant retopology, written by OBJ and USD (--quads)
 
 
 @dataclass(frozen=True)
