@@ -75,7 +75,7 @@ def build_textured_asset(
     visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
     result = trimesh.Trimesh(vertices, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
     lap("material")
-    quads = quad_remesh(result, options.max_faces) if options.quads else None
+    quads = quad_remesh(result, options.max_faces, options.crease_angle_deg) if options.quads else None
     if quads is not None:
         lap("quads")
     provenance = {

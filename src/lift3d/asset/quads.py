@@ -69,16 +69,18 @@ def check_quads_format(path: str | os.PathLike) -> None:
         )
 
 
-def quad_remesh(mesh: trimesh.Trimesh, max_faces: int) -> QuadMesh:
+def quad_remesh(mesh: trimesh.Trimesh, max_faces: int, crease_angle_deg: float = 40.0) -> QuadMesh:
     """A quad-dominant mesh of `mesh` (a textured asset mesh) with about `max_faces / 2` faces.
 
-    A quad is two triangles of the budget. The remesher's vertices are moved onto the
-    triangle surface, and each face's UVs are read from the chart under its centre.
+    A quad is two triangles of the budget. Edge loops follow creases sharper than
+    `crease_angle_deg` (on a union of blobs this halves the largest distance). The
+    remesher's vertices are moved onto the triangle surface, and each face's UVs are
+    read from the chart under its centre.
     """
     check_quads_available()
     welded = mesh.copy()
     welded.merge_vertices(merge_tex=True, merge_norm=True)
-    vertices, faces = _instant_meshes(welded, max(max_faces // 2, 50))
+    vertices, faces = _instant_meshes(welded, max(max_faces // 2, 50), crease_angle_deg)
     vertices, _, _ = trimesh.proximity.closest_point(welded, vertices)
     faces = _drop_degenerate(faces)
     uv, seam = _chart_uvs(mesh, vertices, faces)
@@ -118,7 +120,9 @@ def quad_summary(report: dict) -> str:
     )
 
 
-def _instant_meshes(mesh: trimesh.Trimesh, target_faces: int) -> tuple[np.ndarray, np.ndarray]:
+def _instant_meshes(
+    mesh: trimesh.Trimesh, target_faces: int, crease_angle_deg: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Run Instant Meshes through files: its in-memory call returns the result triangulated."""
     import pyinstantmeshes
 
@@ -129,7 +133,11 @@ def _instant_meshes(mesh: trimesh.Trimesh, target_faces: int) -> tuple[np.ndarra
         source.write_text("\n".join(lines) + "\n")
         with _quiet_stdout():
             pyinstantmeshes.remesh_file(
-                str(source), str(result), target_face_count=int(target_faces), deterministic=True
+                str(source),
+                str(result),
+                target_face_count=int(target_faces),
+                crease_angle=float(crease_angle_deg),
+                deterministic=True,
             )
         return _read_polygons(result.read_text())
 
