@@ -87,3 +87,17 @@ def test_missing_remesher_says_how_to_install(monkeypatch) -> None:
         check_quads_available()
     with pytest.raises(OptionError, match="pyinstantmeshes"):
         AssetOptions(quads=True)
+
+
+def test_a_coarse_creased_shape_still_gets_quads() -> None:
+    """Instant Meshes with creases extracts nothing from this low-poly vehicle; the fallback cuts it finer."""
+    from lift3d.data.shapes import FAMILIES, union_parts
+    from lift3d.types import Cutout
+
+    mesh = union_parts(FAMILIES["vehicle"](np.random.default_rng([700_000_004, 0]))).mesh
+    plain = np.full((32, 32, 3), 0.7, np.float32)
+    cutout = Cutout(rgb=plain, mask=np.ones((32, 32), bool), crop_box=(0, 0, 32, 32), source="plain")
+    asset = build_asset(mesh, cutout, None, AssetOptions(max_faces=4000, texture_px=64, quads=True))
+    assert asset.quads.report["faces"] > 1000
+    assert asset.quads.report["quad_share"] > 0.8
+    assert asset.quads.report["mean_distance_pct"] < 0.2

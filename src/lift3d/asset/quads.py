@@ -20,7 +20,7 @@ import numpy as np
 import trimesh
 from trimesh.graph import connected_component_labels
 
-from lift3d.errors import OptionError
+from lift3d.errors import Lift3DError, OptionError
 
 INSTALL_HINT = "pip install 'lift3d[quads]'"
 QUAD_FORMATS = (".obj", ".usdz")  # formats that carry polygons; glTF, STL and PLY hold triangles only
@@ -80,7 +80,7 @@ def quad_remesh(mesh: trimesh.Trimesh, max_faces: int, crease_angle_deg: float =
     check_quads_available()
     welded = mesh.copy()
     welded.merge_vertices(merge_tex=True, merge_norm=True)
-    vertices, faces = _instant_meshes(welded, max(max_faces // 2, 50), crease_angle_deg)
+    vertices, faces = _remesh_with_fallbacks(welded, max(max_faces // 2, 50), crease_angle_deg)
     vertices, _, _ = trimesh.proximity.closest_point(welded, vertices)
     faces = _drop_degenerate(faces)
     uv, seam = _chart_uvs(mesh, vertices, faces)
@@ -118,6 +118,27 @@ def quad_summary(report: dict) -> str:
         f"mean {report['mean_distance_pct']:.3f} % / max {report['hausdorff_pct']:.2f} % of the diagonal"
         + ("" if report["watertight"] else ", NOT watertight")
     )
+
+
+def _remesh_with_fallbacks(
+    mesh: trimesh.Trimesh, target_faces: int, crease_angle_deg: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Instant Meshes, retried when it returns nothing.
+
+    With creases on a coarse input (a few hundred long triangles) its orientation field
+    can break down into thousands of singularities and extract no face at all; the same
+    surface cut into short edges first, or without creases, goes through.
+    """
+    vertices, faces = _instant_meshes(mesh, target_faces, crease_angle_deg)
+    if len(faces) == 0:
+        diagonal = float(np.linalg.norm(mesh.extents))
+        fine = trimesh.Trimesh(*trimesh.remesh.subdivide_to_size(mesh.vertices, mesh.faces, diagonal / 50))
+        vertices, faces = _instant_meshes(fine, target_faces, crease_angle_deg)
+    if len(faces) == 0:
+        vertices, faces = _instant_meshes(mesh, target_faces, -1.0)
+    if len(faces) == 0:
+        raise Lift3DError("the quad remesher returned no faces for this shape; convert without --quads")
+    return vertices, faces
 
 
 def _instant_meshes(
