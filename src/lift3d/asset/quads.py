@@ -82,7 +82,10 @@ def quad_remesh(mesh: trimesh.Trimesh, max_faces: int, crease_angle_deg: float =
     welded.merge_vertices(merge_tex=True, merge_norm=True)
     vertices, faces = _remesh_with_fallbacks(welded, max(max_faces // 2, 50), crease_angle_deg)
     vertices, _, _ = trimesh.proximity.closest_point(welded, vertices)
-    faces = _drop_degenerate(faces)
+    # The extraction writes some vertices twice; one index per position keeps edges shared.
+    vertices, inverse = np.unique(vertices, axis=0, return_inverse=True)
+    faces = _drop_degenerate(np.where(faces >= 0, inverse.reshape(-1)[np.maximum(faces, 0)], -1))
+    vertices, faces = _fill_holes(vertices, faces, welded)
     uv, seam = _chart_uvs(mesh, vertices, faces)
     quad = QuadMesh(vertices=vertices, faces=faces, uv=uv)
     return QuadMesh(vertices, faces, uv, report=quad_report(quad, welded, seam))
@@ -190,6 +193,42 @@ def _drop_degenerate(faces: np.ndarray) -> np.ndarray:
         if len(set(unique)) >= 3:
             out.append(unique + [-1] * (4 - len(unique)))
     return np.asarray(out, dtype=np.int64).reshape(-1, 4)
+
+
+def _fill_holes(
+    vertices: np.ndarray, faces: np.ndarray, surface: trimesh.Trimesh
+) -> tuple[np.ndarray, np.ndarray]:
+    """Close the rare hole the extraction leaves (seen: one 8-edge hole on a low-poly vehicle).
+
+    A hole of 3 or 4 edges becomes one face; a longer one a fan of triangles around a new
+    vertex at its centre, put on the surface.
+    """
+    directed = {}
+    for face in faces:
+        corners = [int(c) for c in face if c >= 0]
+        for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
+            directed[(a, b)] = True
+    # A boundary edge a->b has no b->a; the filling face runs it the other way, b->a.
+    following = {b: a for a, b in directed if (b, a) not in directed}
+    new_faces, new_vertices = [], []
+    while following:
+        start = next(iter(following))
+        loop = [start]
+        while following.get(loop[-1], start) != start:
+            loop.append(following.pop(loop[-1]))
+        following.pop(loop[-1], None)
+        if len(loop) in (3, 4):
+            new_faces.append(loop + [-1] * (4 - len(loop)))
+        elif len(loop) > 4:
+            centre = len(vertices) + len(new_vertices)
+            new_vertices.append(vertices[loop].mean(axis=0))
+            new_faces += [[a, b, centre, -1] for a, b in zip(loop, loop[1:] + loop[:1], strict=True)]
+    if not new_faces:
+        return vertices, faces
+    if new_vertices:
+        placed, _, _ = trimesh.proximity.closest_point(surface, np.asarray(new_vertices))
+        vertices = np.concatenate([vertices, placed])
+    return vertices, np.concatenate([faces, np.asarray(new_faces, dtype=np.int64)])
 
 
 def _chart_uvs(
