@@ -102,6 +102,7 @@ class ConvertOptions:
     hidden_side: str = AssetOptions.hidden_side
     # A mask file (white object on black, the picture's size) to use instead of finding the object.
     mask: str = ""
+    quads: bool = False  # also a quad-dominant retopology, written by OBJ and USD (lift3d.asset.quads)
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:
@@ -137,6 +138,7 @@ class ConvertOptions:
             pivot=self.pivot,
             delight=self.delight,
             hidden_side=self.hidden_side,
+            quads=self.quads,
         )
 
     def cutout_options(self, kind: str = CutoutOptions.kind) -> CutoutOptions:

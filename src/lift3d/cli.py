@@ -180,6 +180,10 @@ def run_convert(args: argparse.Namespace) -> int:
         picture = read_picture(args.input)
         read_mask(options.mask, picture, picture_size(args.input, picture))
     targets = [check_output_path(target) for target in variant_paths(output, options.variants)]
+    if options.quads:
+        from lift3d.asset.quads import check_quads_format
+
+        check_quads_format(targets[0])
     if args.preview:
         check_output_path(args.preview, suffixes=(".png",))
     refuse_to_replace(
@@ -218,6 +222,10 @@ def run_convert(args: argparse.Namespace) -> int:
         print(path)
     if options.rig:
         print(rig_note(assets[0].provenance["rig"]), file=sys.stderr)
+    if options.quads:
+        from lift3d.asset.quads import quad_summary
+
+        print(quad_summary(assets[0].provenance["quads"]), file=sys.stderr)
     suggestion = adapter_note(kind, options, assets[0].provenance)
     if suggestion:
         print(suggestion, file=sys.stderr)

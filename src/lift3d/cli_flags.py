@@ -64,6 +64,12 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         help="keep the picture's light and shadows in the texture (default: divided out, base colour only)",
     )
     parser.add_argument(
+        "--quads",
+        action="store_true",
+        help="also retopologise to quads (Instant Meshes) for editing; .obj and .usdz write them "
+        "[needs pip install 'lift3d[quads]']",
+    )
+    parser.add_argument(
         "--steps",
         type=int,
         default=DEFAULTS.steps,
@@ -133,5 +139,6 @@ def conversion_options(args: argparse.Namespace, resolve: bool = True) -> Conver
         pivot=args.pivot,
         delight=args.delight,
         hidden_side=args.hidden_side,
+        quads=args.quads,
     )
     return options.resolved() if resolve else options

@@ -63,6 +63,33 @@ class ShapeMaps:
     back_rgb: np.ndarray | None = None  # (H, W, 3) float32 colour of the hidden side
 
 
+@dataclass(frozen=True)
+class QuadMesh:
+    """Polygons of 3 or 4 corners in the asset's frame, with per-corner UVs into the asset's texture."""
+
+    vertices: np.ndarray  # (V, 3) float64
+    faces: np.ndarray  # (F, 4) int64; a triangle has -1 as its fourth corner
+    uv: np.ndarray  # (F, 4, 2) float64 per corner; the unused corner of a triangle is 0
+    report: dict = field(default_factory=dict)  # quad share, seam share, distance to the triangles
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Corners per face, as USD's faceVertexCounts."""
+        return np.where(self.faces[:, 3] < 0, 3, 4)
+
+    def triangles(self) -> tuple[np.ndarray, np.ndarray]:
+        """(T, 3) vertex indices and the (T, 3, 2) corner UVs, each quad split along 0-2."""
+        quads = self.faces[:, 3] >= 0
+        first = self.faces[:, :3]
+        second = self.faces[quads][:, [0, 2, 3]]
+        uv = np.concatenate([self.uv[:, :3], self.uv[quads][:, [0, 2, 3]]])
+        return np.concatenate([first, second]), uv
+
+    def triangle_mesh(self) -> trimesh.Trimesh:
+        faces, _ = self.triangles()
+        return trimesh.Trimesh(self.vertices, faces, process=False)
+
+
 @dataclass
 class Asset:
     """A finished mesh with its texture and material, in output units (metres).
@@ -75,6 +102,7 @@ class Asset:
     texture: np.ndarray  # (T, T, 3) uint8 base colour
     provenance: dict = field(default_factory=dict)  # options, model identity, seed
     rig: Rig | None = None  # skeleton, skin weights and clips when the asset was rigged
+    quads: QuadMesh | None = None  # quad-dominant retopology, written by OBJ and USD (--quads)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from lift3d.asset.clean import clean_mesh
 from lift3d.asset.decimate import decimate_mesh
 from lift3d.asset.material import CornerNormals, crease_normals, pbr_material
 from lift3d.asset.options import AssetOptions
+from lift3d.asset.quads import quad_remesh
 from lift3d.asset.topology import is_closed_manifold
 from lift3d.asset.uv import UVAtlas, unwrap_uv
 from lift3d.types import Asset, Cutout, ShapeMaps
@@ -35,15 +36,16 @@ def build_asset(
     to `provenance["timings_s"]`.
     """
 
+    chosen = options if options is not None else AssetOptions()
+
     def bake(
         vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
     ) -> np.ndarray:
         return bake_texture(
-            vertices, faces, uv, normals, cutout, maps, size, options.delight, options.hidden_side
+            vertices, faces, uv, normals, cutout, maps, size, chosen.delight, chosen.hidden_side
         )
 
-    options = options if options is not None else AssetOptions()
-    return build_textured_asset(mesh, bake, options)
+    return build_textured_asset(mesh, bake, chosen)
 
 
 def build_textured_asset(
@@ -77,13 +79,18 @@ def build_textured_asset(
     visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
     result = trimesh.Trimesh(vertices, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
     lap("material")
+    quads = quad_remesh(result, options.max_faces, options.crease_angle_deg) if options.quads else None
+    if quads is not None:
+        lap("quads")
     provenance = {
         "asset_options": asdict(options),
         "faces_in": len(mesh.faces),
         "faces_out": len(faces),
         "timings_s": timings,
     }
-    return Asset(mesh=result, texture=texture, provenance=provenance)
+    if quads is not None:
+        provenance["quads"] = quads.report
+    return Asset(mesh=result, texture=texture, provenance=provenance, quads=quads)
 
 
 def _split_vertices(

@@ -35,6 +35,7 @@ class AssetOptions:
             "help": "origin: base = bottom on the floor (y = 0), centred in x and z; center = box centre"
         },
     )
+    quads: bool = field(default=False, metadata={"help": "also a quad-dominant retopology (lift3d[quads])"})
 
     delight: bool = field(
         default=True, metadata={"help": "divide the picture's light out of the texture (base colour only)"}
@@ -65,6 +66,10 @@ class AssetOptions:
             raise OptionError(f"delight must be true or false, got {self.delight!r}")
         if not _is_number(self.crease_angle_deg) or not 0 <= self.crease_angle_deg <= 180:
             raise OptionError(f"crease_angle_deg must be in 0..180 degrees, got {self.crease_angle_deg!r}")
+        if self.quads:
+            from lift3d.asset.quads import check_quads_available
+
+            check_quads_available()
 
 
 def _is_int(value: object) -> bool:

@@ -33,7 +33,14 @@ from typing import Any
 
 try:
     import bpy
-    from bpy.props import EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+    from bpy.props import (
+        BoolProperty,
+        EnumProperty,
+        FloatProperty,
+        IntProperty,
+        PointerProperty,
+        StringProperty,
+    )
 except ImportError:  # outside Blender: only the client half is usable
     bpy = None
 
@@ -76,6 +83,7 @@ class ConvertRequest:
     height: float = 1.0  # metres
     seed: int = 0
     variants: int = 1
+    quads: bool = False  # a quad-dominant retopology, imported from OBJ (in-process only)
 
     def form_fields(self) -> dict[str, str]:
         """The multipart fields of POST /api/jobs; only GLB is asked for, Blender imports it."""
@@ -239,6 +247,8 @@ def convert_with_server(
     timeout_s: float = JOB_TIMEOUT_S,
 ) -> list[Path]:
     """Submit, wait and download: the GLB of every variant, in `folder`."""
+    if request.quads:
+        raise ClientError("quads are made in Blender's own lift3d: choose the 'In Blender' run mode")
     job = submit_job(server, picture, request)
     finished = wait_for_job(server, str(job["id"]), on_progress, cancelled, timeout_s)
     return download_results(server, finished, folder)
@@ -276,8 +286,9 @@ def convert_in_process(
                 texture_px=request.texture_size,
                 height_m=request.height,
                 seed=request.seed + variant,
+                quads=request.quads,
             )
-            written = save(asset, Path(folder) / f"model_{variant}.glb")
+            written = save(asset, Path(folder) / f"model_{variant}.{'obj' if request.quads else 'glb'}")
         except Lift3DError as error:
             raise ClientError(str(error)) from None
         paths.append(written[0])
@@ -414,6 +425,11 @@ if bpy is not None:
             max=16,
             description="Results from consecutive seeds, to compare",
         )
+        quads: BoolProperty(
+            name="Quads",
+            default=False,
+            description="Quad-dominant retopology for editing (needs lift3d[quads] in Blender's Python)",
+        )
         mode: EnumProperty(
             name="Run",
             items=[
@@ -432,6 +448,7 @@ if bpy is not None:
             height=settings.height,
             seed=settings.seed,
             variants=settings.variants,
+            quads=settings.quads,
         )
 
     def editor_image(context: Any) -> Any:
@@ -487,12 +504,18 @@ if bpy is not None:
         return _write_file(folder / f"{stem}.png", encode_png(data))
 
     def import_glbs(context: Any, paths: list[Path], name: str) -> list[Any]:
-        """Import each GLB, set variants side by side along X, and select what was imported."""
+        """Import each GLB (OBJ with quads), set variants side by side along X, and select what was imported."""
         imported: list[Any] = []
         offset = 0.0
         for index, path in enumerate(paths):
             before = set(context.scene.objects)
-            result = bpy.ops.import_scene.gltf(filepath=str(path))
+            if path.suffix == ".obj":  # quads; the OBJ is Y-up, the importer's default
+                result = bpy.ops.wm.obj_import(filepath=str(path))
+                for image in bpy.data.images:  # the texture's folder is deleted after the import
+                    if image.filepath and Path(bpy.path.abspath(image.filepath)).parent == path.parent:
+                        image.pack()
+            else:
+                result = bpy.ops.import_scene.gltf(filepath=str(path))
             if "FINISHED" not in result:
                 raise ClientError(f"Blender could not import {path.name}")
             new = [obj for obj in context.scene.objects if obj not in before]
@@ -619,7 +642,7 @@ if bpy is not None:
                 )
 
             column = layout.column(heading="Options")
-            for name in ("generator", "faces", "texture_size", "height", "seed", "variants"):
+            for name in ("generator", "faces", "texture_size", "height", "seed", "variants", "quads"):
                 column.prop(settings, name)
 
             column = layout.column()

@@ -9,6 +9,7 @@ from trimesh.exchange.obj import export_obj as trimesh_export_obj
 
 from lift3d.export.gltf import oriented_mesh
 from lift3d.export.options import ExportOptions, encode_texture
+from lift3d.export.polygons import polygon_obj_text
 from lift3d.files import write_file_set
 from lift3d.types import Asset
 
@@ -33,9 +34,12 @@ def export_obj(asset: Asset, path: Path, options: ExportOptions) -> list[Path]:
     name = options.name_for(path.stem)
     mtl_path, png_path = obj_sidecars(path, options.texture_format)
     mesh = oriented_mesh(asset.mesh, options.up_for(".obj"))
-    text = trimesh_export_obj(
-        mesh, include_normals=True, include_texture=True, write_texture=False, mtl_name=mtl_path.name
-    )
+    if asset.quads is not None:  # --quads: the retopology's polygons instead of the triangles
+        text = polygon_obj_text(asset.quads, options.up_for(".obj"), mtl_path.name)
+    else:
+        text = trimesh_export_obj(
+            mesh, include_normals=True, include_texture=True, write_texture=False, mtl_name=mtl_path.name
+        )
     # One named object whose faces use the material named after the asset.
     text = re.sub(r"^usemtl .*$", f"o {name}\nusemtl {name}", text, count=1, flags=re.MULTILINE)
     roughness = getattr(material, "roughnessFactor", None)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
+from lift3d.asset.quads import check_quads_format
 from lift3d.errors import OutputError
 from lift3d.export.gltf import export_glb
 from lift3d.export.obj import export_obj, obj_sidecars
@@ -50,6 +51,8 @@ def save_asset(asset: Asset, path: str | os.PathLike, options: ExportOptions | N
     if not target.suffix:
         target = target.with_suffix(DEFAULT_SUFFIX)
     exporter = EXPORTERS.get(target.suffix.lower())
+    if asset.quads is not None:
+        check_quads_format(target)
     if exporter is None:
         supported = ", ".join(EXPORTERS)
         raise OutputError(

@@ -11,6 +11,7 @@ import numpy as np
 from lift3d.errors import OptionError, OutputError
 from lift3d.export.gltf import oriented_mesh
 from lift3d.export.options import ExportOptions, encode_texture
+from lift3d.export.polygons import polygon_arrays
 from lift3d.files import atomic_path
 from lift3d.types import Asset
 
@@ -67,10 +68,16 @@ def _write_stage(asset: Asset, layer_path: Path, name: str, up_axis: str, textur
     stage.SetDefaultPrim(root)
     Usd.ModelAPI(root).SetKind(Kind.Tokens.component)
 
+    counts, indices, uv_indices = np.full(len(faces), 3, dtype=np.int32), faces.reshape(-1), faces.reshape(-1)
+    if asset.quads is not None:  # --quads: the retopology's polygons instead of the triangles
+        polygons = polygon_arrays(asset.quads, up_axis)
+        vertices, normals = polygons.vertices.astype(np.float32), polygons.normals.astype(np.float32)
+        counts, indices, uv, uv_indices = polygons.counts, polygons.indices, polygons.uv, polygons.uv_indices
+
     geometry = UsdGeom.Mesh.Define(stage, f"{root_path}/{name}")
     geometry.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(vertices))
-    geometry.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(faces), 3, dtype=np.int32)))
-    geometry.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(faces.reshape(-1)))
+    geometry.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.asarray(counts, dtype=np.int32)))
+    geometry.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(np.asarray(indices, dtype=np.int32)))
     geometry.CreateNormalsAttr(Vt.Vec3fArray.FromNumpy(normals))
     geometry.SetNormalsInterpolation(UsdGeom.Tokens.vertex)
     # Without this a viewer subdivides the triangles (Catmull-Clark is USD's default) and
@@ -87,7 +94,7 @@ def _write_stage(asset: Asset, layer_path: Path, name: str, up_axis: str, textur
             "st", Sdf.ValueTypeNames.TexCoord2fArray, UsdGeom.Tokens.faceVarying
         )
         st.Set(Vt.Vec2fArray.FromNumpy(np.asarray(uv, dtype=np.float32)))
-        st.SetIndices(Vt.IntArray.FromNumpy(faces.reshape(-1)))
+        st.SetIndices(Vt.IntArray.FromNumpy(np.asarray(uv_indices, dtype=np.int32)))
 
     # The material sits under the mesh prim: Blender's importer then merges the root Xform
     # and its one mesh into a single object named after the asset (a sibling Scope of
