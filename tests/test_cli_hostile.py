@@ -85,3 +85,19 @@ def test_piped_errors_have_no_progress_fragments(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("lift3d: error: cannot read"), repr(result.stderr)
     assert result.stderr.count("\n") == 1 and "\r" not in result.stderr
+
+
+def test_a_tiff_memory_bomb_is_one_line_on_stderr(tmp_path) -> None:
+    """Issue 19.1 from the command line: tifffile's complaints about the hostile strips stay quiet."""
+    tifffile = pytest.importorskip("tifffile")
+    bomb = tmp_path / "bomb.tif"
+    tifffile.imwrite(bomb, np.zeros((100, 8, 8)), planarconfig="separate", photometric="minisblack")
+    with tifffile.TiffFile(bomb, mode="r+b") as tiff:
+        tiff.pages[0].tags["ImageWidth"].overwrite(5000)
+        tiff.pages[0].tags["ImageLength"].overwrite(5000)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    command = [sys.executable, "-m", "lift3d.cli", "convert", str(bomb), "-o", str(tmp_path / "x.glb"), *FAST]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr.startswith("lift3d: error: cannot read"), repr(result.stderr)
+    assert "memory bomb" in result.stderr and result.stderr.count("\n") == 1, repr(result.stderr)

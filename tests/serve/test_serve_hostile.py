@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 pytest.importorskip("fastapi", reason="the studio extra is not installed: pip install 'lift3d[studio]'")
 pytest.importorskip("httpx", reason="the TestClient needs httpx")
@@ -24,7 +29,9 @@ from serve_helpers import FAST_FIELDS, GatedConverter, disc_png, wait_for_job  #
 
 from lift3d.api import Converter, ConvertOptions  # noqa: E402
 from lift3d.cli import main  # noqa: E402
+from lift3d.inputs.read import read_picture_bytes  # noqa: E402
 from lift3d.serve.app import create_app  # noqa: E402
+from lift3d.serve.decode_budget import PEAK_BYTES_PER_PIXEL, DecodeBudget  # noqa: E402
 from lift3d.serve.service import enforce_retention  # noqa: E402
 from lift3d.serve.settings import ServerSettings  # noqa: E402
 from lift3d.serve.store import DONE, QUEUED, JobStore  # noqa: E402
@@ -350,3 +357,95 @@ def test_temporary_files_left_by_a_killed_save_are_removed_at_start(data_dir: Pa
     with TestClient(create_app(ServerSettings(data_dir=data_dir)), base_url=LOCAL) as client:
         assert not leftover.exists()
         assert client.get(job["files"][0]["url"]).status_code == 200  # results are kept
+
+
+# ------------------------------------------------------------------------- memory of big uploads
+
+
+def big_png(side_px: int) -> bytes:
+    """A big picture that compresses to a few hundred KB: its decode, not its upload, costs memory."""
+    rgba = np.zeros((side_px, side_px, 4), np.uint8)
+    rgba[side_px // 4 : -side_px // 4, side_px // 4 : -side_px // 4] = (200, 60, 40, 255)
+    stream = io.BytesIO()
+    Image.fromarray(rgba).save(stream, format="PNG")
+    return stream.getvalue()
+
+
+def test_the_decode_budget_estimates_from_the_header() -> None:
+    budget = DecodeBudget(10**9)
+    assert budget.estimate(big_png(1000)) == 1000 * 1000 * PEAK_BYTES_PER_PIXEL
+    assert budget.estimate(b"not a picture") == 10**9  # unknown: decoded alone
+
+
+def test_concurrent_big_uploads_decode_within_the_memory_budget(data_dir: Path, monkeypatch) -> None:
+    """Issue 19.8: 16 x 49 MP uploads took a server to 2.9 GB, two upload decodes plus a worker's
+    read at ~630 MB each. Big decodes now wait for the budget; small ones still overlap."""
+    import lift3d.serve.app as app_module
+
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def counted_read(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        try:
+            time.sleep(0.3)  # hold the decode long enough for the others to arrive
+            return read_picture_bytes(*args, **kwargs)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(app_module, "read_picture_bytes", counted_read)
+    gate, entered = threading.Event(), threading.Event()
+    # Four threads may decode at once, but a 2000 x 2000 picture is an estimated 52 MB of a 64 MB budget.
+    settings = ServerSettings(data_dir=data_dir, decode_concurrency=4, decode_memory_mb=64)
+    big = big_png(2000)
+    with real_server(settings, lambda name: HeldConverter(name, gate, entered)) as base:
+        try:
+
+            def submit(data: bytes) -> int:
+                with httpx.Client(base_url=base, timeout=120) as own:
+                    return post(own, data).status_code
+
+            with ThreadPoolExecutor(8) as pool:
+                codes = list(pool.map(submit, [big] * 8))
+            assert codes == [201] * 8
+            assert peak[0] == 1, peak  # one big decode at a time (before: four)
+            peak[0] = 0
+            with ThreadPoolExecutor(8) as pool:
+                codes = list(pool.map(submit, [disc_png()] * 8))
+            assert codes == [201] * 8 and peak[0] >= 2, peak  # small pictures decode side by side
+        finally:
+            gate.set()
+
+
+def test_big_decodes_on_many_threads_hand_their_memory_back(tmp_path: Path) -> None:
+    """glibc kept each thread's freed decode in its arena: serial big decodes on six threads
+    stayed resident (2.2 GB for 49 MP pictures). Run in a fresh process to read its own RSS."""
+    script = tmp_path / "decodes.py"
+    script.write_text(
+        "import sys, threading\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from lift3d.inputs.read import read_picture_bytes\n"
+        "from lift3d.serve.decode_budget import DecodeBudget\n"
+        "def rss_mb():\n"
+        "    line = next(l for l in open('/proc/self/status') if l.startswith('VmRSS:'))\n"
+        "    return int(line.split()[1]) // 1024\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "budget, lock = DecodeBudget(1 << 40), threading.Lock()\n"
+        "def decode(_):\n"
+        "    with lock, budget.reserve(data):\n"
+        "        read_picture_bytes(data, 'big.png')\n"
+        "before = rss_mb()\n"
+        "with ThreadPoolExecutor(6) as pool:\n"
+        "    list(pool.map(decode, range(6)))\n"
+        "print(rss_mb() - before)\n"
+    )
+    picture = tmp_path / "big.png"
+    picture.write_bytes(big_png(4000))  # 16 MP: about 200 MB at the peak of each decode
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    result = subprocess.run(
+        [sys.executable, str(script), str(picture)], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) < 150, f"{result.stdout.strip()} MB still resident after the decodes"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
+import logging
 import os
 import struct
+import threading
 import warnings
 import zlib
 from pathlib import Path
@@ -247,7 +250,7 @@ def _decode_tiff_fallback(
         raise InputError(unsupported) from None
     stream.seek(0)
     try:
-        with tifffile.TiffFile(stream) as tiff:
+        with _tifffile_quiet(), tifffile.TiffFile(stream) as tiff:
             page = tiff.pages.first
             _check_size((int(page.imagewidth), int(page.imagelength)), source, max_pixels)
             _check_decoded_bytes(page, source, max_pixels)
@@ -274,6 +277,29 @@ def _decode_tiff_fallback(
         rgb = values[..., :3]
     alpha = values[..., -1] if channels in (2, 4) else None
     return rgb, alpha
+
+
+class _QuietInThisThread(logging.Filter):
+    """Drops tifffile's records while this thread parses a TIFF: a hostile file's complaints
+    ("incorrect StripByteCounts count") would reach stderr before our one-line error."""
+
+    active = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(self.active, "on", False)
+
+
+_TIFFFILE_FILTER = _QuietInThisThread()
+logging.getLogger("tifffile").addFilter(_TIFFFILE_FILTER)
+
+
+@contextlib.contextmanager
+def _tifffile_quiet():
+    _TIFFFILE_FILTER.active.on = True
+    try:
+        yield
+    finally:
+        _TIFFFILE_FILTER.active.on = False
 
 
 def _make_picture(rgb: np.ndarray, alpha: np.ndarray | None, source: str) -> Picture:

@@ -274,7 +274,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         if studio.store.count_queued() >= settings.max_queued_jobs:  # cheap early answer; add() decides
             raise _queue_full(settings)
         source = safe_upload_name(filename)
-        decode = functools.partial(read_picture_bytes, data, source, max_pixels=settings.max_pixels)
+        decode = functools.partial(_decode_in_budget, studio, data, source)
         await anyio.to_thread.run_sync(decode, limiter=studio.decode_limiter)
         job_id = uuid.uuid4().hex
         folder = job_dir(settings.jobs_dir, job_id)
@@ -314,7 +314,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
             raise HTTPException(413, _too_large(settings.max_upload_bytes)) from None
         if len(data) > settings.max_upload_bytes:
             raise HTTPException(413, _too_large(settings.max_upload_bytes))
-        find = functools.partial(_find_outline, data, safe_upload_name(filename), settings.max_pixels)
+        find = functools.partial(_find_outline, studio, data, safe_upload_name(filename))
         return await anyio.to_thread.run_sync(find, limiter=studio.decode_limiter)
 
     @router.get("/jobs", response_model=JobList, responses=_error_docs(401, 422))
@@ -448,12 +448,18 @@ def _split_form(items: list[tuple[str, str | UploadFile]]) -> tuple[UploadFile, 
     return upload, given
 
 
-def _find_outline(data: bytes, source: str, max_pixels: int) -> CutoutOut:
+def _decode_in_budget(studio: StudioService, data: bytes, source: str) -> None:
+    with studio.decode_budget.reserve(data):
+        read_picture_bytes(data, source, max_pixels=studio.settings.max_pixels)
+
+
+def _find_outline(studio: StudioService, data: bytes, source: str) -> CutoutOut:
     import cv2
 
     from lift3d.inputs.detect import locate_object
 
-    picture = read_picture_bytes(data, source, max_pixels=max_pixels)
+    with studio.decode_budget.reserve(data):
+        picture = read_picture_bytes(data, source, max_pixels=studio.settings.max_pixels)
     found = locate_object(picture)
     height, width = found.mask.shape
     contours, _ = cv2.findContours(found.mask.astype("uint8"), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)

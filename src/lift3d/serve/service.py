@@ -13,6 +13,7 @@ import anyio
 
 from lift3d.api import GENERATORS, Converter
 from lift3d.errors import Lift3DError
+from lift3d.serve.decode_budget import DecodeBudget
 from lift3d.serve.settings import ServerSettings
 from lift3d.serve.store import JobStore
 from lift3d.serve.worker import WorkerPool, remove_job_files, remove_leftover_temporaries
@@ -29,6 +30,7 @@ class StudioService:
     pool: WorkerPool
     lock: DataDirLock
     decode_limiter: anyio.CapacityLimiter
+    decode_budget: DecodeBudget
     generators: list[str]  # what this installation can run, found once at start
 
     def close(self) -> None:
@@ -97,6 +99,7 @@ def open_service(
             logger.info("re-queued %d job(s) interrupted by the last shutdown", len(recovery.requeued))
         # Finding the installed generators imports the model code (seconds); do it before serving.
         generators = available_generators()
+        budget = DecodeBudget(settings.decode_memory_mb * 1024 * 1024)
         pool = WorkerPool(
             store,
             settings.jobs_dir,
@@ -104,13 +107,14 @@ def open_service(
             settings.max_pixels,
             converter_factory,
             on_finished=lambda: enforce_retention(settings, store),
+            decode_budget=budget,
         )
         pool.start()
     except BaseException:
         lock.release()
         raise
     return StudioService(
-        settings, store, pool, lock, anyio.CapacityLimiter(settings.decode_concurrency), generators
+        settings, store, pool, lock, anyio.CapacityLimiter(settings.decode_concurrency), budget, generators
     )
 
 

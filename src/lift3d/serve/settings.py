@@ -32,6 +32,8 @@ class ServerSettings:
     # (the converter itself allows 1000, which held a worker for over ten minutes).
     max_steps: int = 50
     decode_concurrency: int = 2  # uploads decoded at once; bounds memory under a burst of big pictures
+    # Estimated decode peaks allowed at once, uploads and workers together (a 49 MP PNG is ~630 MB).
+    decode_memory_mb: int = 1024
     # Host names the server answers to: a foreign Host header is a DNS-rebinding page on
     # some other site talking to this server through the victim's browser. "*" allows any.
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
@@ -58,6 +60,7 @@ class ServerSettings:
             "max_texture_px",
             "max_steps",
             "decode_concurrency",
+            "decode_memory_mb",
             "max_connections",
         ):
             value = getattr(self, name)

@@ -15,6 +15,7 @@ from lift3d.errors import Lift3DError
 from lift3d.export import output_files
 from lift3d.files import atomic_path
 from lift3d.inputs.read import read_picture_bytes
+from lift3d.serve.decode_budget import DecodeBudget
 from lift3d.serve.store import Job, JobStore
 from lift3d.types import Asset
 
@@ -123,8 +124,10 @@ class WorkerPool:
         max_pixels: int,
         converter_factory: Callable[[str], Converter] = Converter,
         on_finished: Callable[[], object] | None = None,
+        decode_budget: DecodeBudget | None = None,
     ) -> None:
         self.store = store
+        self.decode_budget = decode_budget or DecodeBudget(1 << 62)
         self.on_finished = on_finished  # after every job: retention runs here
         self.jobs_dir = jobs_dir
         self.max_pixels = max_pixels
@@ -231,9 +234,9 @@ class WorkerPool:
 
         on_stage("read")
         try:
-            picture = read_picture_bytes(
-                (folder / UPLOAD_NAME).read_bytes(), job.source, max_pixels=self.max_pixels
-            )
+            data = (folder / UPLOAD_NAME).read_bytes()
+            with self.decode_budget.reserve(data):
+                picture = read_picture_bytes(data, job.source, max_pixels=self.max_pixels)
             converter = converters.get(options.generator)
             if converter is None:
                 converter = converters[options.generator] = self.converter_factory(options.generator)
