@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from lift3d.reconstruct.plan_score import iou, match_openings, wall_section_mask
+from lift3d.evaluate.plan_score import iou, match_openings, wall_section_mask
 
 from lift3d.data.plans import HELDOUT_PLAN_SEED, PlanDrawing, generate_plan
 from lift3d.data.plans_alt import ALT_HELDOUT_SEED, generate_alt_plan

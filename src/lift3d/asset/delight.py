@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from lift3d.reconstruct.surface import extend_beyond_mask
+from lift3d.images import extend_beyond_mask
 
 # Shading is scaled so that this share of the object's pixels are at most fully lit:
 # the best-lit side of the picture keeps its colour, shadowed sides are lifted to it.
