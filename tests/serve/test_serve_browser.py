@@ -129,3 +129,32 @@ def test_studio_asks_for_the_token_and_then_works(live_server: str) -> None:
             page.wait_for_selector("#generator option[value=inflate]", state="attached")
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_studio_outlines_the_object_before_converting(live_server: str, tmp_path: Path) -> None:
+    """Issue 15.1: the found outline is drawn over the picture as soon as it is chosen."""
+    picture, blank = tmp_path / "disc.png", tmp_path / "blank.png"
+    picture.write_bytes(disc_png(128))  # a disc of radius 41 px centred at (64, 64)
+    Image.new("RGB", (64, 64), "white").save(blank)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(live_server)
+            page.wait_for_selector("#generator option[value=inflate]", state="attached")
+            page.set_input_files("#file", str(picture))
+            page.wait_for_selector("#outline polygon", state="attached", timeout=30_000)
+            box = page.evaluate(
+                "(() => { const b = document.querySelector('#outline polygon').getBBox();"
+                " return [b.x, b.y, b.width, b.height]; })()"
+            )
+            assert np.allclose(box, [23, 23, 82, 82], atol=4), box
+            assert "found as" in (page.locator("#cutout-note").text_content() or "")
+
+            page.set_input_files("#file", str(blank))
+            page.wait_for_selector("#cutout-note:has-text('no object found')", timeout=30_000)
+            assert page.locator("#outline polygon").count() == 0
+        finally:
+            browser.close()

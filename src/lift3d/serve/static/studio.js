@@ -73,6 +73,35 @@ function pick(file) {
   picked.hidden = false;
   $("drop-hint").textContent = file.name;
   $("submit").disabled = false;
+  showOutline(file);
+}
+
+// The outline convert would use, drawn over the picture before converting, so a bad cutout
+// shows at once rather than after waiting for a mesh.
+let outlineRequest = 0;
+async function showOutline(file) {
+  const request = ++outlineRequest;
+  const svg = $("outline"), note = $("cutout-note");
+  svg.replaceChildren();
+  note.hidden = false;
+  note.textContent = "finding the object…";
+  const form = new FormData();
+  form.append("file", file);
+  try {
+    const found = await (await api("api/cutout", { method: "POST", body: form })).json();
+    if (request !== outlineRequest) return; // another picture was chosen meanwhile
+    svg.setAttribute("viewBox", `0 0 ${found.width} ${found.height}`);
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.replaceChildren(...found.outlines.map((points) => {
+      const polygon = document.createElementNS("http://www.w3.org/2000/svg", "polygon");
+      polygon.setAttribute("points", points.map(([x, y]) => `${x},${y}`).join(" "));
+      return polygon;
+    }));
+    const share = Math.round(found.object_share * 100);
+    note.textContent = `found as ${found.kind}: the outlined object covers ${share} % of the picture`;
+  } catch (error) {
+    if (request === outlineRequest) note.textContent = `no object found: ${error.message}`;
+  }
 }
 
 async function submit(event) {
