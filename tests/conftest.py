@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from lift3d.types import Cutout
 
@@ -31,3 +34,14 @@ def l_shape_cutout() -> Cutout:
     x, y = view_grid(128)
     mask = ((np.abs(x) < 0.8) & (np.abs(y + 0.6) < 0.2)) | ((np.abs(x + 0.6) < 0.2) & (np.abs(y) < 0.8))
     return cutout_from_mask(mask)
+
+
+@pytest.fixture
+def picture(tmp_path: Path) -> Path:
+    """egg.png: a red egg on a transparent backdrop, the CLI tests' input (a module may define its own)."""
+    rows, cols = np.mgrid[0:96, 0:96]
+    rgba = np.zeros((96, 96, 4), np.uint8)
+    rgba[((cols - 48) / 30) ** 2 + ((rows - 50) / 40) ** 2 < 1] = [200, 40, 40, 255]
+    path = tmp_path / "egg.png"
+    Image.fromarray(rgba).save(path)
+    return path

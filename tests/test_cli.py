@@ -19,17 +19,6 @@ from tests.inputs.input_pictures import png_header_only
 FAST = ["--generator", "inflate", "--faces", "3000", "--texture-size", "128", "--quiet"]
 
 
-@pytest.fixture
-def picture(tmp_path: Path) -> Path:
-    rows, cols = np.mgrid[0:96, 0:96]
-    inside = ((cols - 48) / 30) ** 2 + ((rows - 50) / 40) ** 2 < 1
-    rgba = np.zeros((96, 96, 4), np.uint8)
-    rgba[inside] = [200, 40, 40, 255]
-    path = tmp_path / "egg.png"
-    Image.fromarray(rgba).save(path)
-    return path
-
-
 def test_convert_writes_a_watertight_textured_glb_with_provenance(tmp_path, picture, capsys) -> None:
     output = tmp_path / "egg.glb"
     preview = tmp_path / "egg_preview.png"

@@ -5,26 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from lift3d.cli import main
 
 FAST = ["--generator", "inflate", "--faces", "3000", "--texture-size", "128"]
 
 pytest.importorskip("pyinstantmeshes", reason="--quads needs pyinstantmeshes: pip install 'lift3d[quads]'")
-
-
-@pytest.fixture
-def picture(tmp_path: Path) -> Path:
-    rows, cols = np.mgrid[0:96, 0:96]
-    inside = ((cols - 48) / 30) ** 2 + ((rows - 50) / 40) ** 2 < 1
-    rgba = np.zeros((96, 96, 4), np.uint8)
-    rgba[inside] = [200, 40, 40, 255]
-    path = tmp_path / "egg.png"
-    Image.fromarray(rgba).save(path)
-    return path
 
 
 def test_quads_obj_reports_share_and_distance(tmp_path: Path, picture: Path, capfd) -> None:

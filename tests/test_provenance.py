@@ -5,23 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from lift3d.api import ConvertOptions, convert, load_converter, save
 from lift3d.generate.diffusion.weights import shipped_model_dir
 from lift3d.provenance import merge_records
-
-
-@pytest.fixture
-def picture(tmp_path: Path) -> Path:
-    rows, cols = np.mgrid[0:96, 0:96]
-    rgba = np.zeros((96, 96, 4), np.uint8)
-    rgba[((cols - 48) / 30) ** 2 + ((rows - 50) / 40) ** 2 < 1] = [200, 40, 40, 255]
-    path = tmp_path / "egg.png"
-    Image.fromarray(rgba).save(path)
-    return path
 
 
 def test_the_asset_stages_record_survives_and_the_resolved_values_are_added(

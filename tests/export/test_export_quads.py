@@ -18,17 +18,10 @@ pytest.importorskip("pyinstantmeshes", reason="--quads needs pyinstantmeshes: pi
 
 
 @pytest.fixture(scope="module")
-def quad_asset() -> Asset:
-    size = 96
-    centres = (np.arange(size) + 0.5) / size * 2 - 1
-    x, y = np.meshgrid(centres, -centres)
-    mask = x**2 + y**2 < 0.64
-    rgb = np.ones((size, size, 3), dtype=np.float32)
-    rgb[mask] = (0.8, 0.3, 0.1)
-    cutout = Cutout(rgb=rgb, mask=mask, crop_box=(0, 0, size, size), source="disc")
+def quad_asset(orange_disc: Cutout) -> Asset:
     mesh = trimesh.creation.capsule(height=1.0, radius=0.5, count=[24, 24])
     options = AssetOptions(max_faces=2000, texture_px=128, height_m=2.0, quads=True)
-    return build_asset(mesh, cutout, None, options)
+    return build_asset(mesh, orange_disc, None, options)
 
 
 def test_obj_writes_quads_that_close_into_a_watertight_surface(tmp_path: Path, quad_asset: Asset) -> None:

@@ -478,7 +478,7 @@ def _draw_door(
     leaf_end = _point(axis, hinge_along, face + side * radius)
     free_jamb = _point(axis, free_along, face)
     thickness = int(rng.integers(1, 3))
-    _line(ink, hinge, leaf_end, thickness)
+    antialiased_line(ink, hinge, leaf_end, thickness)
     start_deg = np.degrees(np.arctan2(leaf_end[1] - hinge[1], leaf_end[0] - hinge[0]))
     end_deg = np.degrees(np.arctan2(free_jamb[1] - hinge[1], free_jamb[0] - hinge[0]))
     if end_deg - start_deg > 180:
@@ -500,12 +500,15 @@ def _draw_window(
     if rng.random() < 0.6:
         rows.append((low + high - 1) / 2)
     for across in rows:
-        _line(ink, _point(axis, start, across), _point(axis, end - 1, across), 1)
+        antialiased_line(ink, _point(axis, start, across), _point(axis, end - 1, across), 1)
     for along in (start, end - 1):  # jamb lines
-        _line(ink, _point(axis, along, low), _point(axis, along, high - 1), 1)
+        antialiased_line(ink, _point(axis, along, low), _point(axis, along, high - 1), 1)
 
 
-def _line(ink: np.ndarray, a: tuple[float, float], b: tuple[float, float], thickness: int) -> None:
+def antialiased_line(
+    ink: np.ndarray, a: tuple[float, float], b: tuple[float, float], thickness: int = 1
+) -> None:
+    """A line of sub-pixel end points (4 fractional bits) into an 8-bit ink layer."""
     shift = 4
     cv2.line(
         ink,
@@ -664,9 +667,11 @@ def _draw_dimensions(
             along = margin_px + position * GRID_M / m_per_px
             return (along, across) if axis == "x" else (across, along)
 
-        _line(ink, at(stops[0], offset), at(stops[-1], offset), 1)
+        antialiased_line(ink, at(stops[0], offset), at(stops[-1], offset), 1)
         for stop in stops:
-            _line(ink, at(stop - 0.6, offset - 0.6 / GRID_M), at(stop + 0.6, offset + 0.6 / GRID_M), 1)
+            antialiased_line(
+                ink, at(stop - 0.6, offset - 0.6 / GRID_M), at(stop + 0.6, offset + 0.6 / GRID_M), 1
+            )
         for a, b in zip(stops[:-1], stops[1:], strict=False):
             length_px = (b - a) * GRID_M / m_per_px
             centre = at((a + b) / 2, offset - 0.22 * margin_px)

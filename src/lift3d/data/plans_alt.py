@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from lift3d.data.plans import PlanDrawing, PlanDrawingOptions, PlanOpening, generate_plan
+from lift3d.data.plans import PlanDrawing, PlanDrawingOptions, PlanOpening, antialiased_line, generate_plan
 
 # Alt plans use seeds from here. Tuning used ALT_PLAN_SEED .. ALT_PLAN_SEED + 99; tests
 # and benchmarks use ALT_HELDOUT_SEED on, never looked at while tuning.
@@ -96,19 +96,6 @@ def _bounds(opening: PlanOpening) -> tuple[float, float, float, float]:
     return along - half_w, along + half_w, across - half_t, across + half_t
 
 
-def _line(pen: np.ndarray, a: tuple[float, float], b: tuple[float, float], thickness: int = 1) -> None:
-    shift = 4
-    cv2.line(
-        pen,
-        (round(a[0] * 2**shift), round(a[1] * 2**shift)),
-        (round(b[0] * 2**shift), round(b[1] * 2**shift)),
-        255,
-        thickness,
-        cv2.LINE_AA,
-        shift,
-    )
-
-
 def _draw_door(pen: np.ndarray, opening: PlanOpening, rng: np.random.Generator) -> None:
     """A leaf drawn as a thin slab (two lines and a cap) standing open, and its swing arc."""
     start, end, low, high = _bounds(opening)
@@ -120,16 +107,16 @@ def _draw_door(pen: np.ndarray, opening: PlanOpening, rng: np.random.Generator) 
     slab = float(rng.uniform(2.0, 4.0))
     for offset in (0.0, slab):
         along = hinge_along + inward * offset
-        _line(pen, _point(axis, along, face), _point(axis, along, face + side * radius))
+        antialiased_line(pen, _point(axis, along, face), _point(axis, along, face + side * radius))
     tip = face + side * radius
-    _line(pen, _point(axis, hinge_along, tip), _point(axis, hinge_along + inward * slab, tip))
+    antialiased_line(pen, _point(axis, hinge_along, tip), _point(axis, hinge_along + inward * slab, tip))
     steps = np.linspace(0, np.pi / 2, max(16, int(radius)))
     arc = [
         _point(axis, hinge_along + inward * radius * np.sin(t), face + side * radius * np.cos(t))
         for t in steps
     ]
     for a, b in zip(arc[:-1], arc[1:], strict=True):
-        _line(pen, a, b)
+        antialiased_line(pen, a, b)
 
 
 def _draw_window(pen: np.ndarray, opening: PlanOpening, style: str, m_per_px: float) -> None:
@@ -138,18 +125,18 @@ def _draw_window(pen: np.ndarray, opening: PlanOpening, style: str, m_per_px: fl
     if style == "lines":  # two or three thin parallel lines and the jambs
         acrosses = [low + 1, high - 1] + ([(low + high) / 2] if opening.width_px % 2 < 1 else [])
         for across in acrosses:
-            _line(pen, _point(axis, start, across), _point(axis, end, across))
+            antialiased_line(pen, _point(axis, start, across), _point(axis, end, across))
         for along in (start, end):
-            _line(pen, _point(axis, along, low), _point(axis, along, high))
+            antialiased_line(pen, _point(axis, along, low), _point(axis, along, high))
     elif style == "sill":  # the glass line, and sill ticks poking out of both wall faces
         middle = (low + high) / 2
-        _line(pen, _point(axis, start, middle), _point(axis, end, middle))
+        antialiased_line(pen, _point(axis, start, middle), _point(axis, end, middle))
         tick = 0.12 / m_per_px
         for along in (start + 1, end - 1):
-            _line(pen, _point(axis, along, low - tick), _point(axis, along, high + tick))
+            antialiased_line(pen, _point(axis, along, low - tick), _point(axis, along, high + tick))
     else:  # just a thin line across the gap, at the outer third
         across = low + (high - low) / 3
-        _line(pen, _point(axis, start, across), _point(axis, end, across))
+        antialiased_line(pen, _point(axis, start, across), _point(axis, end, across))
 
 
 # Furniture symbols, in metres (w, d), by room name.
@@ -209,14 +196,14 @@ def _symbol(pen: np.ndarray, kind: str, centre: tuple[float, float], w: float, d
         cv2.ellipse(pen, (round(x), round(y)), (round(w / 2), round(d / 2)), 0, 0, 360, 255, 1, cv2.LINE_AA)
         return
     for a, b in zip(corners, corners[1:] + corners[:1], strict=True):
-        _line(pen, a, b)
+        antialiased_line(pen, a, b)
     if kind == "bed":  # pillows and the turned-down sheet
-        _line(pen, (x0, y0 + 0.3 * d), (x1, y0 + 0.3 * d))
-        _line(pen, (x0 + 0.1 * w, y0 + 0.05 * d), (x1 - 0.1 * w, y0 + 0.05 * d))
+        antialiased_line(pen, (x0, y0 + 0.3 * d), (x1, y0 + 0.3 * d))
+        antialiased_line(pen, (x0 + 0.1 * w, y0 + 0.05 * d), (x1 - 0.1 * w, y0 + 0.05 * d))
     elif kind == "sofa":
-        _line(pen, (x0, y0 + 0.3 * d), (x1, y0 + 0.3 * d))
+        antialiased_line(pen, (x0, y0 + 0.3 * d), (x1, y0 + 0.3 * d))
         for xa in (x0 + 0.15 * w, x1 - 0.15 * w):
-            _line(pen, (xa, y0 + 0.3 * d), (xa, y1))
+            antialiased_line(pen, (xa, y0 + 0.3 * d), (xa, y1))
     elif kind == "table":  # chairs round the table
         for cx in np.linspace(x0 + 0.2 * w, x1 - 0.2 * w, 3):
             for cy in (y0 - 0.12 * d, y1 + 0.12 * d):
@@ -236,12 +223,14 @@ def _draw_dimensions(pen: np.ndarray, truth: PlanDrawing, rng: np.random.Generat
     boxes = []
     font = cv2.FONT_HERSHEY_SIMPLEX
     for axis, low, high, across in (("x", left, right, top - offset), ("y", top, bottom, left - offset)):
-        _line(pen, _point(axis, low, across), _point(axis, high, across))
+        antialiased_line(pen, _point(axis, low, across), _point(axis, high, across))
         for end in (low, high):  # extension line and a 45-degree tick
-            _line(pen, _point(axis, end, across - tick), _point(axis, end, across + tick + offset - 8))
+            antialiased_line(
+                pen, _point(axis, end, across - tick), _point(axis, end, across + tick + offset - 8)
+            )
             a = _point(axis, end - tick / 2, across + tick / 2)
             b = _point(axis, end + tick / 2, across - tick / 2)
-            _line(pen, a, b)
+            antialiased_line(pen, a, b)
         text = f"{round((high - low) * truth.m_per_px * 1000):d}"
         (tw, th), _ = cv2.getTextSize(text, font, 0.45, 1)
         middle = (low + high) / 2

@@ -6,6 +6,7 @@ projected back into the picture's pixel grid, openings are probed with rays.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,19 +55,18 @@ def rasterise_rings(rings: list[np.ndarray], frame: PlanFrame, shape: tuple[int,
     return mask
 
 
+def _wall_solids(model: PlanModel) -> Iterator[Manifold]:
+    """Each built wall as a manifold in plan axes: x right, y up the drawing, z the height."""
+    for mesh in wall_meshes(model):
+        vertices = np.asarray(mesh.vertices)
+        plan_axes = np.stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]], axis=1).astype(np.float32)
+        yield Manifold(Mesh(vert_properties=plan_axes, tri_verts=np.asarray(mesh.faces, dtype=np.uint32)))
+
+
 def wall_section_mask(model: PlanModel, shape: tuple[int, int], height_m: float) -> np.ndarray:
     """Pixels where the built walls stand at `height_m` (a horizontal cut, like a plan drawing's)."""
     mask = np.zeros(shape, dtype=bool)
-    for mesh in wall_meshes(model):
-        vertices = np.asarray(mesh.vertices)
-        solid = Manifold(
-            Mesh(
-                vert_properties=np.stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]], axis=1).astype(
-                    np.float32
-                ),
-                tri_verts=np.asarray(mesh.faces, dtype=np.uint32),
-            )
-        )
+    for solid in _wall_solids(model):
         mask |= rasterise_rings(solid.slice(height_m).to_polygons(), model.frame, shape)
     return mask
 
@@ -74,16 +74,7 @@ def wall_section_mask(model: PlanModel, shape: tuple[int, int], height_m: float)
 def wall_footprint_mask(model: PlanModel, shape: tuple[int, int]) -> np.ndarray:
     """Pixels covered by the built walls seen from above (lintels and sills included)."""
     mask = np.zeros(shape, dtype=bool)
-    for mesh in wall_meshes(model):
-        vertices = np.asarray(mesh.vertices)
-        solid = Manifold(
-            Mesh(
-                vert_properties=np.stack([vertices[:, 0], -vertices[:, 2], vertices[:, 1]], axis=1).astype(
-                    np.float32
-                ),
-                tri_verts=np.asarray(mesh.faces, dtype=np.uint32),
-            )
-        )
+    for solid in _wall_solids(model):
         mask |= rasterise_rings(solid.project().to_polygons(), model.frame, shape)
     return mask
 
