@@ -75,7 +75,7 @@ def build_textured_asset(
     vertices, faces, uv, vertex_normals = _split_vertices(simple, atlas, normals)
     texture = bake(vertices, faces, uv, vertex_normals, options.texture_px)
     lap("bake")
-    vertices = _to_output_frame(vertices, options.height_m, options.pivot)
+    vertices = to_output_frame(vertices, options.height_m, options.pivot)
     visuals = TextureVisuals(uv=uv, material=pbr_material(texture))
     result = trimesh.Trimesh(vertices, faces, vertex_normals=vertex_normals, visual=visuals, process=False)
     lap("material")
@@ -104,7 +104,7 @@ def _split_vertices(
     return vertices, inverse.reshape(-1, 3), atlas.uv[unique[:, 0]], normals.normals[unique[:, 1]]
 
 
-def _to_output_frame(vertices: np.ndarray, height_m: float, pivot: str = "base") -> np.ndarray:
+def to_output_frame(vertices: np.ndarray, height_m: float, pivot: str = "base") -> np.ndarray:
     """Scale to the height and move the pivot to the origin; the axes already match glTF.
 
     `base` puts the bottom on the floor (y = 0), centred in x and z, so an asset dropped
