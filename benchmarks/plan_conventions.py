@@ -25,11 +25,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from lift3d.evaluate.plan_score import iou, match_openings, wall_section_mask
 
 from lift3d.data.plans import HELDOUT_PLAN_SEED, PlanDrawing, generate_plan
 from lift3d.data.plans_alt import ALT_HELDOUT_SEED, generate_alt_plan
 from lift3d.errors import InputError
+from lift3d.evaluate.plan_score import iou, match_openings, wall_section_mask
 from lift3d.files import write_bytes_atomic
 from lift3d.reconstruct.plan import PlanOptions, convert_plan
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from lift3d.evaluate.plan_score import iou, match_openings, wall_section_mask
 
 from lift3d.data.plans import generate_plan
 from lift3d.data.plans_alt import ALT_HELDOUT_SEED, AltPlan, generate_alt_plan
+from lift3d.evaluate.plan_score import iou, match_openings, wall_section_mask
 from lift3d.reconstruct.plan import PlanOptions, PlanResult, convert_plan
 from lift3d.reconstruct.plan_conventions import deskew, skew_angle
 from lift3d.reconstruct.plan_parse import parse_plan

@@ -17,8 +17,12 @@ import trimesh
 
 from lift3d.api import Converter, ConvertOptions, StageTimer
 from lift3d.asset.build import to_output_frame
+from lift3d.images import extend_beyond_mask
 from lift3d.inputs.detect import locate_object
 from lift3d.types import Cutout, Picture
+
+# Side walls take their colour this far (a share of the cutout's side) inside the outline.
+OUTLINE_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,16 @@ def quick_mesh(
 
 
 def front_colours(cutout: Cutout, vertices: np.ndarray) -> np.ndarray:
-    """(V, 4) uint8: each view-frame vertex takes the cutout's colour at its (x, y), front and back alike."""
+    """(V, 4) uint8: each view-frame vertex takes the cutout's colour at its (x, y), front and back alike.
+
+    Colours come from inside the outline (OUTLINE_SHARE of the square in): a drawn outline
+    would otherwise paint the side walls, which face along it, in ink.
+    """
     size = cutout.rgb.shape[0]
+    inside = extend_beyond_mask(cutout.rgb, cutout.mask, erode_px=round(OUTLINE_SHARE * size))
     columns = np.clip(((vertices[:, 0] + 1) / 2 * size).astype(int), 0, size - 1)
     rows = np.clip(((1 - vertices[:, 1]) / 2 * size).astype(int), 0, size - 1)
-    rgb = (cutout.rgb[rows, columns] * 255).round().astype(np.uint8)
+    rgb = (inside[rows, columns] * 255).round().astype(np.uint8)
     return np.column_stack([rgb, np.full(len(rgb), 255, np.uint8)])
 
 

@@ -35,6 +35,7 @@ from lift3d.api import GENERATORS, OPTION_RANGES, Converter, ConvertOptions
 from lift3d.errors import Lift3DError, OptionError
 from lift3d.files import write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
+from lift3d.serve.draw import draw_router
 from lift3d.serve.service import StudioService, open_service
 from lift3d.serve.settings import DEFAULT_FORMATS, FORMATS, ServerSettings
 from lift3d.serve.store import DONE, RUNNING, Job
@@ -196,12 +197,20 @@ def create_app(
     _add_error_handlers(app)
     dependencies = [Depends(_bearer_check(settings.tokens))] if settings.tokens else []
     app.include_router(_api_router(settings), prefix="/api", dependencies=dependencies)
+    app.include_router(draw_router(settings), prefix="/api", dependencies=dependencies)
 
-    page, policy = _studio_page()
+    page, policy = _studio_page("index.html")
+    draw_page, draw_policy = _studio_page("draw.html")
 
     @app.get("/", include_in_schema=False)
     def studio() -> HTMLResponse:
         return HTMLResponse(page, headers={"Content-Security-Policy": policy, "Cache-Control": "no-cache"})
+
+    @app.get("/draw", include_in_schema=False)
+    def draw() -> HTMLResponse:
+        return HTMLResponse(
+            draw_page, headers={"Content-Security-Policy": draw_policy, "Cache-Control": "no-cache"}
+        )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(_SecurityHeaders)
@@ -643,9 +652,9 @@ def _upload_body_schema() -> dict[str, Any]:
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
-def _studio_page() -> tuple[str, str]:
-    """The page and a Content-Security-Policy allowing only its own inline blocks."""
-    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+def _studio_page(name: str) -> tuple[str, str]:
+    """A page of the studio and a Content-Security-Policy allowing only its own inline blocks."""
+    page = (STATIC_DIR / name).read_text(encoding="utf-8")
     hashes = {
         tag: " ".join(
             f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
