@@ -2,24 +2,14 @@
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import { request } from "./http.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lift3d-token"; // the studio's: a token given there works here
 const POLL_MS = 500;
 const UNDO_DEPTH = 50;
 
-async function api(path, options = {}) {
-  const headers = new Headers(options.headers || {});
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.set("Authorization", `Bearer ${token}`);
-  const response = await fetch(path, { ...options, headers });
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try { message = (await response.json()).error || message; } catch { /* not JSON */ }
-    throw new Error(message);
-  }
-  return response;
-}
+const api = (path, options = {}) => request(path, localStorage.getItem(TOKEN_KEY), options);
 
 function showError(message) {
   $("error").textContent = message || "";

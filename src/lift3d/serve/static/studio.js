@@ -2,6 +2,7 @@
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
+import { request } from "./http.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lift3d-token";
@@ -10,19 +11,14 @@ let viewers = [];
 let pollTimer = null;
 let following = 0; // which follow() call is current, so a stale poll stops itself
 
-// Every API call goes through here so the token and the {"error": ...} bodies are handled once.
+// The studio's calls carry the token field's value; a 401 opens the token panel.
 async function api(path, options = {}) {
-  const headers = new Headers(options.headers || {});
-  const token = $("token").value.trim();
-  if (token) headers.set("Authorization", `Bearer ${token}`);
-  const response = await fetch(path, { ...options, headers });
-  if (response.status === 401) $("auth").open = true;
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try { message = (await response.json()).error || message; } catch { /* not JSON */ }
-    throw new Error(message);
+  try {
+    return await request(path, $("token").value.trim(), options);
+  } catch (error) {
+    if (error.status === 401) $("auth").open = true;
+    throw error;
   }
-  return response;
 }
 
 function showError(message) {
