@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,19 +293,24 @@ def _read_folder(folder: Path) -> list[Picture]:
 
 
 def _frame_count(path: Path) -> int:
-    """How many frames an animated picture holds; 1 for a still (or anything PIL cannot open)."""
+    """How many frames an animated picture holds; 1 for a still (or anything the reader must judge)."""
     try:
-        with Image.open(path) as image:
-            return int(getattr(image, "n_frames", 1))
-    except (OSError, UnidentifiedImageError, ValueError):
-        return 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return int(getattr(image, "n_frames", 1))
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+        return 1  # read_picture then refuses it with its own reason
 
 
 def read_animation_frames(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[Picture]:
     """Every frame of an animated GIF, WebP or PNG, composited as a player shows it."""
     source = str(path)
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             count = int(getattr(image, "n_frames", 1))
             if image.width * image.height * count > max_pixels:
                 raise InputError(
@@ -319,6 +325,10 @@ def read_animation_frames(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX
                 frames.append(
                     Picture(rgb=rgba[..., :3].copy(), alpha=alpha, source=f"{source} [frame {index}]")
                 )
+    except Image.DecompressionBombError:
+        raise InputError(
+            f"cannot read {source}: the picture declares too many pixels (refusing a possible decompression bomb)"
+        ) from None
     except (OSError, UnidentifiedImageError, ValueError, EOFError) as error:
         raise InputError(f"cannot read the frames of {source}: {error}") from None
     return frames

@@ -1,0 +1,53 @@
+"""Hostile animations and frame folders (`--kind frames`): one-line refusals, bounded decoded memory."""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+from lift3d.errors import InputError
+from lift3d.inputs.sheets import read_frames
+
+
+def disc(side_px: int, offset_px: int = 0) -> Image.Image:
+    """A palette picture: a red disc on a transparent background."""
+    image = Image.new("P", (side_px, side_px), 0)
+    image.putpalette([0, 0, 0, 200, 60, 40] + [0] * 762)
+    margin = side_px // 5
+    ImageDraw.Draw(image).ellipse(
+        (margin + offset_px, margin, side_px - margin + offset_px, side_px - margin), fill=1
+    )
+    return image
+
+
+def animated_gif(path: Path, count: int, side_px: int) -> Path:
+    frames = [disc(side_px, index % 5) for index in range(count)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, transparency=0, disposal=2)
+    return path
+
+
+def gif_with_screen(path: Path, width: int, height: int) -> Path:
+    """A two-frame GIF whose logical screen claims width x height around 16 x 16 frames."""
+    stream = io.BytesIO()
+    disc(16).save(stream, format="GIF", save_all=True, append_images=[disc(16, 2)], duration=40)
+    data = bytearray(stream.getvalue())
+    data[6:10] = struct.pack("<HH", width, height)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("side_px", [65535, 10_000])
+def test_a_gif_declaring_a_huge_screen_is_one_input_error_as_frames(tmp_path: Path, side_px: int) -> None:
+    """Probe case "GIF 65535x65535 screen, --kind frames": Pillow's bomb error escaped as a traceback,
+    and at 10000 x 10000 its bomb warning reached stderr before the one-line error."""
+    path = gif_with_screen(tmp_path / "screen.gif", side_px, side_px)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would be a second line on stderr
+        with pytest.raises(InputError, match="screen.gif") as raised:
+            read_frames(path)
+    assert "\n" not in str(raised.value)
