@@ -60,6 +60,16 @@ def test_an_existing_folder_as_output_is_refused_not_renamed(tmp_path, picture, 
     assert not (tmp_path / "some_folder.glb").exists()
 
 
+def test_an_output_name_too_long_for_the_filesystem_is_one_line(tmp_path, picture, capsys) -> None:
+    """Probe case "-o a 300-byte name": the stat of the name raised ENAMETOOLONG as a traceback."""
+    output = tmp_path / ("n" * 300 + ".glb")
+    assert main(["convert", str(picture), "-o", str(output), *FAST]) == 3
+    error = capsys.readouterr().err
+    assert error.startswith("lift3d: error: cannot write") and error.count("\n") == 1, error
+    assert "too long" in error and len(error) < 300
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["disc.png"]
+
+
 def test_piped_errors_have_no_progress_fragments(tmp_path) -> None:
     """Without --quiet and with stderr a pipe, the error is the only thing on stderr."""
     fake = tmp_path / "notes.png"
