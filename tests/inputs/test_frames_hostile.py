@@ -7,6 +7,7 @@ import struct
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -51,3 +52,24 @@ def test_a_gif_declaring_a_huge_screen_is_one_input_error_as_frames(tmp_path: Pa
         with pytest.raises(InputError, match="screen.gif") as raised:
             read_frames(path)
     assert "\n" not in str(raised.value)
+
+
+def test_animation_frames_share_a_pixel_budget(tmp_path: Path) -> None:
+    """Probe case "GIF of 250 transparent 690x690 frames": a 630 KB GIF decoded to 3.4 GB, every frame
+    kept at full size as float RGBA (the alpha a view holding all four channels alive)."""
+    path = animated_gif(tmp_path / "walk.gif", count=20, side_px=160)
+    frames = read_frames(path, budget_px=20 * 80 * 80)
+    assert len(frames) == 20
+    assert sum(frame.rgb.shape[0] * frame.rgb.shape[1] for frame in frames) <= 20 * 80 * 80
+    for frame in frames:
+        assert frame.alpha is not None and frame.alpha.flags.owndata  # not a view of a bigger array
+        assert frame.alpha.shape == frame.rgb.shape[:2]
+    # Shrunk, the frames still show the disc moving on its transparent background.
+    assert frames[0].alpha[40, 40] > 0.9 and frames[0].alpha[2, 2] < 0.1
+    assert not np.array_equal(frames[0].alpha, frames[1].alpha)
+
+
+def test_an_animation_with_too_many_frames_is_refused_before_decoding_them(tmp_path: Path) -> None:
+    path = animated_gif(tmp_path / "long.gif", count=12, side_px=16)
+    with pytest.raises(InputError, match="12 frames, more than the 10 allowed"):
+        read_frames(path, max_frames=10)
