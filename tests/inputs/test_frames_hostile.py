@@ -73,3 +73,21 @@ def test_an_animation_with_too_many_frames_is_refused_before_decoding_them(tmp_p
     path = animated_gif(tmp_path / "long.gif", count=12, side_px=16)
     with pytest.raises(InputError, match="12 frames, more than the 10 allowed"):
         read_frames(path, max_frames=10)
+
+
+def test_a_folder_of_frames_is_counted_before_decoding_and_shares_the_budget(tmp_path: Path) -> None:
+    """Probe case "folder of 300 pictures of 2048 px": every picture was decoded at up to 2048 px
+    (about 50 MB each) before the frame count was checked, and 200 of them were all kept."""
+    folder = tmp_path / "walk"
+    folder.mkdir()
+    # The first file in name order would fail to decode: the count must be refused before it is read.
+    (folder / "f00.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    for index in range(1, 12):
+        disc(160, index % 5).save(folder / f"f{index:02d}.png", transparency=0)
+    with pytest.raises(InputError, match="12 frames, more than the 10 allowed"):
+        read_frames(folder, max_frames=10)
+    (folder / "f00.png").unlink()
+    frames = read_frames(folder, budget_px=11 * 80 * 80)
+    assert len(frames) == 11
+    assert sum(frame.rgb.shape[0] * frame.rgb.shape[1] for frame in frames) <= 11 * 80 * 80
+    assert frames[0].alpha is not None and frames[0].alpha[40, 40] > 0.9

@@ -274,11 +274,11 @@ def read_frames(
 ) -> list[Picture]:
     """The frames of a folder of pictures (natural name order), an animated picture or a sprite sheet.
 
-    Frames of an animation are shrunk so that together they hold at most `budget_px` pixels.
+    Frames of a folder or an animation are shrunk so that together they hold at most `budget_px` pixels.
     """
     path = Path(source)
     if path.is_dir():
-        frames = _read_folder(path)
+        frames = _read_folder(path, max_frames, budget_px)
     elif _frame_count(path) > 1:
         frames = read_animation_frames(path, max_frames=max_frames, budget_px=budget_px)
     else:
@@ -297,12 +297,15 @@ def _natural_key(path: Path) -> list[object]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
-def _read_folder(folder: Path) -> list[Picture]:
+def _read_folder(folder: Path, max_frames: int, budget_px: int) -> list[Picture]:
     files = sorted(
         (file for file in folder.iterdir() if file.is_file() and file.suffix.lower() in PICTURE_SUFFIXES),
         key=_natural_key,
     )
-    frames = [read_picture(file) for file in files]
+    if len(files) > max_frames:  # counted before decoding any: each could be a big picture
+        raise InputError(f"{folder} holds {len(files)} frames, more than the {max_frames} allowed")
+    side_px = frame_side_px(len(files), budget_px)
+    frames = [read_picture(file, max_side_px=side_px) for file in files]
     sizes = {frame.rgb.shape[:2] for frame in frames}
     if len(sizes) > 1:
         raise InputError(f"the frames in {folder} differ in size ({len(sizes)} sizes); they must share one")
