@@ -645,7 +645,7 @@ def cli_cases(work: Path, only: str) -> list[Case]:
         "plan: real 100 MP PNG bomb",
         ["convert", "bomb100mp.png", "--kind", "plan", "--quiet", "-o", "planbomb.glb"],
     )
-    if wanted("batch"):
+    if wanted("batch: folder with a good picture, two bombs and a symlink loop"):
         hostile = folder / "batch_in"
         hostile.mkdir()
         disc_image(96).save(hostile / "good.png")
@@ -1483,6 +1483,9 @@ def _raw_request(port: int, head: bytes) -> httpx.Response:
 
 
 def print_table(cases: list[Case]) -> None:
+    if not cases:
+        print("no case matched")
+        return
     width = max(len(case.name) for case in cases)
     print(f"\n{'case':<{width}}  pass  {'expected':<40}  got")
     for case in cases:
