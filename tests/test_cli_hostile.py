@@ -60,6 +60,16 @@ def test_an_existing_folder_as_output_is_refused_not_renamed(tmp_path, picture, 
     assert not (tmp_path / "some_folder.glb").exists()
 
 
+def test_an_output_name_too_long_for_the_filesystem_is_one_line(tmp_path, picture, capsys) -> None:
+    """Probe case "-o a 300-byte name": the stat of the name raised ENAMETOOLONG as a traceback."""
+    output = tmp_path / ("n" * 300 + ".glb")
+    assert main(["convert", str(picture), "-o", str(output), *FAST]) == 3
+    error = capsys.readouterr().err
+    assert error.startswith("lift3d: error: cannot write") and error.count("\n") == 1, error
+    assert "too long" in error and len(error) < 300
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["disc.png"]
+
+
 def test_piped_errors_have_no_progress_fragments(tmp_path) -> None:
     """Without --quiet and with stderr a pipe, the error is the only thing on stderr."""
     fake = tmp_path / "notes.png"
@@ -101,3 +111,33 @@ def test_a_tiff_memory_bomb_is_one_line_on_stderr(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("lift3d: error: cannot read"), repr(result.stderr)
     assert "memory bomb" in result.stderr and result.stderr.count("\n") == 1, repr(result.stderr)
+
+
+# Ctrl-C arrives while `module` is being imported: the child asks for it from an import hook.
+CTRL_C_DURING_IMPORT = """
+import os, signal, sys
+
+class CtrlCOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == sys.argv[1]:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlCOnImport())
+from lift3d.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("module", ["numpy", "scipy._lib.array_api_extra.testing"])
+def test_ctrl_c_while_the_modules_import_stops_in_one_line(tmp_path, picture, module) -> None:
+    """Probe case "Ctrl-C during convert", in its first seconds: raised inside numpy's import it was
+    a traceback; inside scipy's it was swallowed by the library and the conversion ran to the end."""
+    output = tmp_path / "out.glb"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    command = [sys.executable, "-c", CTRL_C_DURING_IMPORT, module, "convert", str(picture), "-o", str(output)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 130, result.stderr[-2000:]
+    assert result.stderr == "lift3d: interrupted\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["disc.png"]

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lift3d.batch.cli import add_batch
-from lift3d.cli_flags import FLAG_NAMES, add_conversion_flags, conversion_options
+# Only light modules at the top: the heavy ones (numpy, torch, scipy, ...) are imported while
+# building the parser, where Ctrl-C ends the process at once (see `interrupts_end_at_once`).
 from lift3d.errors import Lift3DError, OptionError, OutputError
-from lift3d.serve.cli import add_serve
-from lift3d.training.cli import add_adapter
 
 if TYPE_CHECKING:
     from lift3d.export import ExportOptions
 
+INTERRUPTED = "lift3d: interrupted\n"
 EPILOG = """Output convention: +Y up (+Z up in .stl and .ply, see --up), the front toward the viewer
 who took the picture, the base on the floor at the origin (see --pivot), --height metres tall.
 The format follows the extension of -o."""
@@ -31,6 +34,7 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from lift3d.cli_flags import add_conversion_flags
     from lift3d.pipelines.frames import FramesOptions
     from lift3d.pipelines.ortho import OrthoOptions
     from lift3d.reconstruct.plan import PlanOptions
@@ -159,6 +163,7 @@ def run_convert(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from lift3d.api import StageTimer, load_converter, save, save_preview, saved_files, variant_paths
+    from lift3d.cli_flags import conversion_options
     from lift3d.export import check_output_path
     from lift3d.files import refuse_to_replace
 
@@ -324,6 +329,7 @@ def kind_options(args: argparse.Namespace) -> object:
 def run_convert_kind(args: argparse.Namespace) -> int:
     """Every kind but a single picture: the flags become options and `api.convert_to_files` does the rest."""
     from lift3d.api import convert_to_files, save_preview
+    from lift3d.cli_flags import FLAG_NAMES, conversion_options
     from lift3d.export import check_output_path
     from lift3d.pipelines import refuse_unused
 
@@ -635,6 +641,10 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lift3d.batch.cli import add_batch
+    from lift3d.serve.cli import add_serve
+    from lift3d.training.cli import add_adapter
+
     parser = argparse.ArgumentParser(
         prog="lift3d", description="Turn 2D pictures into clean, watertight, textured 3D assets."
     )
@@ -657,16 +667,41 @@ def version_string() -> str:
     return f"lift3d {lift3d.__version__}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+@contextlib.contextmanager
+def interrupts_end_at_once() -> Iterator[None]:
+    """While the heavy modules import, Ctrl-C ends the process at once with one line (nothing is written yet).
+
+    Raised as KeyboardInterrupt in the middle of those imports, it was swallowed by a library's
+    import (the conversion then ran on to the end), escaped as a traceback, or hit a C++
+    extension calling back into Python ("terminate called ...", an abort).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    previous = signal.signal(signal.SIGINT, _end_interrupted)
     try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _end_interrupted(signum: int, frame: object) -> None:
+    sys.stderr.write(INTERRUPTED)
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        with interrupts_end_at_once():
+            parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.run(args))
     except Lift3DError as error:
         print(f"lift3d: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("lift3d: interrupted", file=sys.stderr)
+        sys.stderr.write(INTERRUPTED)
         return 130
 
 

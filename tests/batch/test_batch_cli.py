@@ -51,3 +51,22 @@ def test_missing_ray_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail as if not installed
     with pytest.raises(Lift3DError, match=r"pip install 'lift3d\[cluster\]'"):
         import_ray()
+
+
+def test_a_symlink_loop_among_the_pictures_fails_alone(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Probe case "batch: folder with a good picture, two bombs and a symlink loop": Path.resolve
+    raised RuntimeError on the loop, a traceback before anything was converted."""
+    pictures = tmp_path / "in"
+    write_pictures(pictures, 1)
+    (pictures / "loop.png").symlink_to("loop.png")
+    output = tmp_path / "out"
+    assert main(["batch", str(pictures), str(output), "--quiet", *FAST_FLAGS]) == 5
+    assert "loop.png" in capsys.readouterr().err
+    assert sorted(path.name for path in output.glob("*.glb")) == ["object00.glb"]
+    # The output folder as a link loop: one line, not a traceback.
+    looped = tmp_path / "looped"
+    looped.symlink_to("looped")
+    capsys.readouterr()
+    assert main(["batch", str(pictures), str(looped), "--quiet", *FAST_FLAGS]) == 3
+    error = capsys.readouterr().err
+    assert error.startswith("lift3d: error: cannot create") and error.count("\n") == 1, error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,5 +51,7 @@ class BatchOptions:
             raise OptionError(f"cpus per worker must be positive, got {self.cpus_per_worker!r}")
         # Outputs written into the input folder itself would be read back as inputs
         # (an OBJ's texture is a .png); a subfolder of it is fine and is skipped when scanning.
-        if self.input_dir.resolve() == self.output_dir.resolve():
+        if os.path.realpath(self.input_dir) == os.path.realpath(
+            self.output_dir
+        ):  # a link loop does not raise
             raise OptionError(f"the output folder must differ from the input folder {self.input_dir}")

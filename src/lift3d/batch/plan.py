@@ -36,13 +36,13 @@ def find_pictures(
     """
     if not input_dir.is_dir():
         raise InputError(f"input folder {input_dir} does not exist or is not a folder")
-    skip = skip_dir.resolve() if skip_dir is not None else None
+    skip = real_path(skip_dir) if skip_dir is not None else None
     lowered = [pattern.lower() for pattern in patterns]
     found: list[tuple[str, Path]] = []
     for folder, subfolders, names in os.walk(input_dir):
         here = Path(folder)
         subfolders[:] = [
-            name for name in subfolders if not name.startswith(".") and (here / name).resolve() != skip
+            name for name in subfolders if not name.startswith(".") and real_path(here / name) != skip
         ]
         for name in names:
             if name.startswith("."):
@@ -55,6 +55,12 @@ def find_pictures(
         _item(relative, path, stem)
         for (relative, path), stem in zip(found, _output_stems(found), strict=True)
     ]
+
+
+def real_path(path: Path) -> Path:
+    """The path with links resolved as far as they go; a link loop stays as it is instead of raising
+    (Path.resolve raises RuntimeError on a loop in Python 3.11)."""
+    return Path(os.path.realpath(path))
 
 
 def _matches(relative: str, lowered_patterns: list[str]) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 from lift3d.api import ConvertOptions, saved_files, variant_paths
 from lift3d.batch.manifest import FAILED, OK, ItemRecord, Manifest, fsync_files
 from lift3d.batch.options import EXIT_SOME_FAILED, BatchOptions
-from lift3d.batch.plan import BatchItem, find_pictures
+from lift3d.batch.plan import BatchItem, find_pictures, real_path
 from lift3d.batch.work import BatchJob, Outcome
 from lift3d.errors import InputError, OutputError
 from lift3d.files import refuse_to_replace, write_file_set
@@ -70,7 +70,7 @@ def run_batch(
         import_ray()  # a missing extra is reported before any work starts
     job = BatchJob(options.resolved(), batch.format)
     input_dir, output_dir = batch.input_dir, batch.output_dir
-    inside = output_dir.resolve().is_relative_to(input_dir.resolve())
+    inside = real_path(output_dir).is_relative_to(real_path(input_dir))
     items = find_pictures(input_dir, batch.patterns, skip_dir=output_dir if inside else None)
     if not items:
         raise InputError(f"no pictures matching {' '.join(batch.patterns)} in {input_dir}")
@@ -81,11 +81,11 @@ def run_batch(
     with Manifest(output_dir) as manifest:
         # An earlier run's outputs in the input folder (a texture .png) are results, not pictures.
         produced = {
-            (output_dir / output).resolve()
+            real_path(output_dir / output)
             for record in manifest.records.values()
             for output in record.outputs
         }
-        items = [item for item in items if (input_dir / item.input).resolve() not in produced]
+        items = [item for item in items if real_path(input_dir / item.input) not in produced]
         summary = BatchSummary(
             manifest=manifest.path,
             found=len(items),

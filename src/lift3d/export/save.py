@@ -77,6 +77,14 @@ def check_output_path(path: str | os.PathLike, suffixes: Sequence[str] = tuple(E
     Returns the path with the default extension applied, as `save_asset` would write it.
     """
     target = Path(path)
+    try:
+        return _check_output_path(target, suffixes)
+    except OSError as error:  # a name longer than the filesystem allows, a folder we may not enter
+        shown = str(target) if len(str(target)) <= 80 else f"{str(target)[:60]}...{target.suffix}"
+        raise OutputError(f"cannot write {shown}: {error.strerror or error}") from None
+
+
+def _check_output_path(target: Path, suffixes: Sequence[str]) -> Path:
     if target.is_dir():  # before the default extension: `-o some_folder` must not write some_folder.glb
         raise OutputError(
             f"cannot write {target}: it is a folder; give a file name such as {target / ('NAME' + DEFAULT_SUFFIX)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from lift3d.asset.multiview import build_multiview_asset
 from lift3d.asset.options import AssetOptions
 from lift3d.errors import InputError, OptionError
 from lift3d.inputs import find_object, read_picture
+from lift3d.inputs.read import WORKING_SIDE_PX
 from lift3d.pipelines.ortho import PictureSource
 from lift3d.provenance import Provenance, Resolved
 from lift3d.reconstruct.views import (
@@ -37,10 +39,18 @@ class ViewsOptions:
     blend_power: float = 4.0  # how strongly the best-facing view wins over others (facing cosine exponent)
     # azimuths in degrees, Camera objects or a cameras JSON path; None spaces them evenly
     cameras: CameraSource = None
+    max_views: int = 72  # a picture every 5 degrees; more is a mistake or an attack
+    # Decoded pixels all views may hold together (about 16 bytes each: 384 MB); pictures are
+    # shrunk to share it, so 64 phone photos do not decode to 4 GB.
+    budget_px: int = 24_000_000
 
     def __post_init__(self) -> None:
         if not 0 <= self.blend_power <= 64:
             raise OptionError(f"blend_power must be between 0 and 64, got {self.blend_power}")
+        if not 2 <= self.max_views <= 1024:
+            raise OptionError(f"max_views must be between 2 and 1024, got {self.max_views}")
+        if not 1_000_000 <= self.budget_px <= 1_000_000_000:
+            raise OptionError(f"budget_px must be between 1e6 and 1e9, got {self.budget_px}")
 
 
 def resolve_cameras(cameras: CameraSource, sources: Sequence[str]) -> list[Camera]:
@@ -64,7 +74,7 @@ def convert_views(
     if isinstance(pictures, str | os.PathLike | Picture) or len(pictures) < 2:
         raise InputError("views needs at least 2 pictures of the object from different sides")
     started = time.perf_counter()
-    read = [item if isinstance(item, Picture) else read_picture(item) for item in pictures]
+    read = read_views(pictures, options)
     sources = [picture.source for picture in read]
     resolved = resolve_cameras(cameras, sources)
     if len(resolved) != len(read):
@@ -83,6 +93,16 @@ def convert_views(
         extra={"cameras": [asdict(camera) for camera in resolved], "timings_s": {"carve": round(carved, 4)}},
     ).merge_into(asset.provenance)
     return asset
+
+
+def read_views(pictures: Sequence[PictureSource], options: ViewsOptions) -> list[Picture]:
+    """The pictures, counted before any is decoded, each shrunk so all share `options.budget_px`."""
+    if len(pictures) > options.max_views:
+        raise InputError(f"{len(pictures)} views, more than the {options.max_views} allowed")
+    side_px = max(256, min(WORKING_SIDE_PX, math.isqrt(options.budget_px // len(pictures))))
+    return [
+        item if isinstance(item, Picture) else read_picture(item, max_side_px=side_px) for item in pictures
+    ]
 
 
 def run(sources: Sequence[PictureSource], options: ConvertOptions, views: ViewsOptions) -> Asset:

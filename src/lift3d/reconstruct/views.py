@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ from lift3d.reconstruct.surface import outline_distance
 from lift3d.types import OBJECT_FILL, Picture
 
 FRAMINGS = ("shared", "each")
+# A cameras file lists a few views; anything bigger is not one.
+MAX_CAMERAS_JSON_BYTES = 1024 * 1024
 # How every InputError about views that contradict each other begins.
 NOT_ONE_OBJECT = "the views do not show one object"
 
@@ -132,9 +135,18 @@ def read_cameras_json(path: str | os.PathLike, sources: Sequence[str] = ()) -> l
     """
     file = Path(path)
     try:
-        data = json.loads(file.read_text())
+        # A FIFO would block the open, /dev/zero would be read for ever; a cameras file is a few KB.
+        if not stat.S_ISREG(file.stat().st_mode):
+            raise InputError(f"cannot read cameras {file}: not a regular file")
+        with file.open("rb") as stream:
+            text = stream.read(MAX_CAMERAS_JSON_BYTES + 1)
+        if len(text) > MAX_CAMERAS_JSON_BYTES:
+            raise InputError(f"cannot read cameras {file}: larger than {MAX_CAMERAS_JSON_BYTES // 1024} KB")
+        data = json.loads(text)
     except OSError as error:
         raise InputError(f"cannot read cameras {file}: {error.strerror or error}") from None
+    except RecursionError:
+        raise InputError(f"cannot read cameras {file}: the JSON is nested too deeply") from None
     except ValueError as error:
         raise InputError(f"cannot read cameras {file}: not JSON ({error})") from None
     entries = data.get("views", data.get("cameras")) if isinstance(data, dict) else data
