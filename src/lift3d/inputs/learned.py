@@ -223,7 +223,7 @@ def learned_mask(picture: Picture, folder: str | os.PathLike | None = None) -> L
 # Per detected kind: the learned mask replaces the classical one when the two disagree
 # (their IoU is below the first number) and the network is sure (confidence at least the
 # second). Chosen on TUNE_SEED pictures with benchmarks/cutout_quality.py --seeds tune.
-SWITCH_RULES = {"photo": (0.95, 0.0), "sketch": (0.7, 0.85)}
+SWITCH_RULES = {"photo": (0.95, 0.85), "sketch": (0.7, 0.8)}
 MIN_RESCUE_CONFIDENCE = 0.8  # the learned mask stands in when the classical finders found nothing
 MIN_RESCUE_SHARE = 0.002
 
