@@ -11,10 +11,15 @@ N photographed drawings and scores the front-view silhouette of each mesh agains
 true mask (a filled shape, not strokes). Constants were tuned on seeds from TUNE_SEED;
 report on REPORT_SEED (the default).
 
+Each picture is also cut out by the learned cutout alone (`inputs.learned`) and by what
+`locate_object` ships (the classical mask, or the learned one where `SWITCH_RULES`
+prefers it), so the table gives classical, learned and shipped IoU side by side, with the
+switch rule that would have been best on these pictures (choose it on `--seeds tune`).
+
 With `--baseline REV` the same pictures are also cut out by that revision's code (its `src`
 extracted with `git archive`, run in a subprocess) and both are tabled side by side.
 
-    python benchmarks/cutout_quality.py [--n 40] [--seeds report|tune] [--meshes 8] [--baseline REV] [--json PATH]
+    python benchmarks/cutout_quality.py [--n 40] [--seeds report|tune] [--meshes 8] [--baseline REV] [--classical-only] [--json PATH]
 """
 
 from __future__ import annotations
