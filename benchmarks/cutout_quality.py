@@ -11,10 +11,15 @@ N photographed drawings and scores the front-view silhouette of each mesh agains
 true mask (a filled shape, not strokes). Constants were tuned on seeds from TUNE_SEED;
 report on REPORT_SEED (the default).
 
+Each picture is also cut out by the learned cutout alone (`inputs.learned`) and by what
+`locate_object` ships (the classical mask, or the learned one where `SWITCH_RULES`
+prefers it), so the table gives classical, learned and shipped IoU side by side, with the
+switch rule that would have been best on these pictures (choose it on `--seeds tune`).
+
 With `--baseline REV` the same pictures are also cut out by that revision's code (its `src`
 extracted with `git archive`, run in a subprocess) and both are tabled side by side.
 
-    python benchmarks/cutout_quality.py [--n 40] [--seeds report|tune] [--meshes 8] [--baseline REV] [--json PATH]
+    python benchmarks/cutout_quality.py [--n 40] [--seeds report|tune] [--meshes 8] [--baseline REV] [--classical-only] [--json PATH]
 """
 
 from __future__ import annotations
@@ -82,28 +87,81 @@ def make_case(kind: str, seed: int, cache: Path | None) -> CutoutCase:
     return case
 
 
-def measure(kind: str, seeds: list[int], cache: Path | None) -> tuple[dict, list[dict]]:
+def cut_out(picture: Picture, classical_only: bool) -> dict:
+    """Classical, learned and shipped masks of one picture, with their times.
+
+    The shipped mask is what `locate_object` returns: the classical one, or the learned one
+    where `choose_mask` prefers it; it is computed here from the two parts (same code,
+    same decision) and timed as their sum, so each finder runs once.
+    """
+    start, cpu_start = time.perf_counter(), time.process_time()
+    try:
+        if classical_only:  # also what an older revision (--baseline) runs
+            found = locate_object(picture)
+        else:
+            from lift3d.inputs.detect import classical_object
+
+            found = classical_object(picture)
+        classical, kind = found.mask, found.kind
+    except Exception as error:  # a refusal counts as an empty mask
+        classical, kind = None, f"error: {error}"
+    result = {
+        "classical": classical,
+        "kind": kind,
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu_start,
+    }
+    if classical_only:
+        return result
+    from lift3d.inputs.learned import choose_mask, learned_mask, mask_iou, rescue_mask
+
+    start, cpu_start = time.perf_counter(), time.process_time()
+    learned = learned_mask(picture)
+    if classical is None:
+        rescued = rescue_mask(picture)
+        shipped = rescued if rescued is not None else np.zeros(picture.rgb.shape[:2], bool)
+    elif kind == "render":
+        shipped = classical
+    else:
+        shipped = choose_mask(picture, classical, kind, learned)
+    result |= {
+        "learned": learned.mask,
+        "confidence": learned.confidence,
+        "agreement": mask_iou(learned.mask, classical) if classical is not None else 0.0,
+        "shipped": shipped,
+        "learned_seconds": time.perf_counter() - start,
+        "learned_cpu": time.process_time() - cpu_start,
+    }
+    return result
+
+
+def measure(
+    kind: str, seeds: list[int], cache: Path | None, classical_only: bool = False
+) -> tuple[dict, list[dict]]:
     rows = []
     for seed in seeds:
         case = make_case(kind, seed, cache)
-        start, cpu_start = time.perf_counter(), time.process_time()
-        try:
-            found = locate_object(case.picture)
-            mask, found_kind = found.mask, found.kind
-        except Exception as error:  # a refusal counts as an empty mask
-            mask, found_kind = np.zeros_like(case.truth), f"error: {error}"
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        rows.append(
-            {
-                "kind": kind,
-                "seed": seed,
-                "variant": case.variant,
-                "detected": found_kind,
-                "iou": round(iou(mask, case.truth), 4),
-                "seconds": round(seconds, 3),
-                "cpu_seconds": round(cpu, 3),
+        found = cut_out(case.picture, classical_only)
+        empty = np.zeros_like(case.truth)
+        row = {
+            "kind": kind,
+            "seed": seed,
+            "variant": case.variant,
+            "detected": found["kind"],
+            "iou": round(iou(found["classical"] if found["classical"] is not None else empty, case.truth), 4),
+            "seconds": round(found["seconds"], 3),
+            "cpu_seconds": round(found["cpu"], 3),
+        }
+        if not classical_only:
+            row |= {
+                "learned_iou": round(iou(found["learned"], case.truth), 4),
+                "shipped_iou": round(iou(found["shipped"], case.truth), 4),
+                "confidence": round(found["confidence"], 4),
+                "agreement": round(found["agreement"], 4),
+                "learned_seconds": round(found["learned_seconds"], 3),
+                "shipped_seconds": round(found["seconds"] + found["learned_seconds"], 3),
             }
-        )
+        rows.append(row)
     ious = np.array([row["iou"] for row in rows])
     worst = rows[int(np.argmin(ious))]
     judged = [row for row in rows if expected_kind(kind, row["variant"])]
@@ -124,7 +182,49 @@ def measure(kind: str, seeds: list[int], cache: Path | None) -> tuple[dict, list
         "seconds_median": round(float(np.median([row["seconds"] for row in rows])), 3),
         "cpu_seconds_median": round(float(np.median([row["cpu_seconds"] for row in rows])), 3),
     }
+    if not classical_only:
+        for column in ("learned", "shipped"):
+            values = np.array([row[f"{column}_iou"] for row in rows])
+            worst = rows[int(np.argmin(values))]
+            summary |= {
+                f"{column}_median_iou": round(float(np.median(values)), 4),
+                f"{column}_mean_iou": round(float(np.mean(values)), 4),
+                f"{column}_worst_iou": round(float(values.min()), 4),
+                f"{column}_worst": f"{worst['variant']} (seed {worst['seed']})",
+                f"{column}_seconds_median": round(
+                    float(np.median([row[f"{column}_seconds"] for row in rows])), 3
+                ),
+            }
+        summary["switched_to_learned"] = round(
+            float(np.mean([row["shipped_iou"] != row["iou"] for row in rows])), 3
+        )
     return summary, rows
+
+
+def best_rules(rows: list[dict]) -> dict:
+    """Per detected kind, the (max agreement, min confidence) switch that maximises the mean shipped IoU."""
+    rules = {}
+    for detected in sorted({row["detected"] for row in rows if "confidence" in row}):
+        group = [row for row in rows if row["detected"] == detected]
+        best = (float(np.mean([row["iou"] for row in group])), 0.0, 2.0)
+        for agreement in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 1.01):
+            for confidence in (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+                switched = [
+                    row["learned_iou"]
+                    if row["agreement"] < agreement and row["confidence"] >= confidence
+                    else row["iou"]
+                    for row in group
+                ]
+                if float(np.mean(switched)) > best[0] + 1e-4:
+                    best = (float(np.mean(switched)), agreement, confidence)
+        rules[detected] = {
+            "pictures": len(group),
+            "classical_mean_iou": round(float(np.mean([row["iou"] for row in group])), 4),
+            "best_mean_iou": round(best[0], 4),
+            "max_agreement": best[1],
+            "min_confidence": best[2],
+        }
+    return rules
 
 
 def time_big_photo(repeats: int = 3) -> dict:
@@ -223,7 +323,9 @@ def baseline_report(revision: str, args: argparse.Namespace, cache: Path | None)
             tar.extractall(folder, filter="data")
         output = Path(folder) / "baseline.json"
         command = [sys.executable, __file__, "--n", str(args.n), "--seeds", args.seeds, "--kinds", args.kinds]
-        command += ["--no-big", "--json", str(output)] + (["--cache", str(cache)] if cache else [])
+        command += ["--no-big", "--classical-only", "--json", str(output)] + (
+            ["--cache", str(cache)] if cache else []
+        )
         environment = dict(os.environ, PYTHONPATH=str(Path(folder) / "src"))
         subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
         report = json.loads(output.read_text())
@@ -246,6 +348,9 @@ def main() -> None:
     parser.add_argument(
         "--baseline", default="", help="also measure this git revision's cutout on the same pictures"
     )
+    parser.add_argument(
+        "--classical-only", action="store_true", help="only the classical cutout (as --baseline runs it)"
+    )
     parser.add_argument("--json", default=str(RESULTS / "cutout_quality.json"))
     args = parser.parse_args()
     start = REPORT_SEED if args.seeds == "report" else TUNE_SEED
@@ -259,7 +364,7 @@ def main() -> None:
         f"{'kind':13} {'pictures':>8} {'detected':>9} {'median IoU':>11} {'worst IoU':>10} {'s/picture':>10} {'CPU s':>6}  worst case"
     )
     for kind in args.kinds.split(","):
-        summary, kind_rows = measure(kind, seeds, cache)
+        summary, kind_rows = measure(kind, seeds, cache, args.classical_only)
         summaries.append(summary)
         rows += kind_rows
         print(
@@ -269,10 +374,11 @@ def main() -> None:
     photos = [row for row in rows if row["kind"] == "photo"]
     by_backdrop = {}
     for backdrop in sorted({row["variant"] for row in photos}):
-        values = [row["iou"] for row in photos if row["variant"] == backdrop]
+        group = [row for row in photos if row["variant"] == backdrop]
         by_backdrop[backdrop] = {
-            "median_iou": round(float(np.median(values)), 4),
-            "worst_iou": round(min(values), 4),
+            f"{prefix}{statistic}_iou": round(float(function([row[f"{prefix}iou"] for row in group])), 4)
+            for prefix in ([""] if args.classical_only else ["", "learned_", "shipped_"])
+            for statistic, function in (("median", np.median), ("worst", np.min))
         }
         print(
             f"  photo {backdrop:16} median IoU {by_backdrop[backdrop]['median_iou']:.3f}  worst {by_backdrop[backdrop]['worst_iou']:.3f}"
@@ -283,6 +389,26 @@ def main() -> None:
         "summaries": summaries,
         "photo_backdrops": by_backdrop,
     }
+    if not args.classical_only:
+        print("classical vs learned vs shipped (median / worst IoU, s/picture):")
+        for summary in summaries:
+            print(
+                f"  {summary['kind']:13} {summary['median_iou']:.3f}/{summary['worst_iou']:.3f}"
+                f"   {summary['learned_median_iou']:.3f}/{summary['learned_worst_iou']:.3f}"
+                f"   {summary['shipped_median_iou']:.3f}/{summary['shipped_worst_iou']:.3f}"
+                f"   {summary['seconds_median']:.3f} -> {summary['shipped_seconds_median']:.3f} s"
+                f"   (learned used on {summary['switched_to_learned']:.0%})"
+            )
+        for backdrop, scores in by_backdrop.items():
+            print(
+                f"  photo {backdrop:16} {scores['median_iou']:.3f}/{scores['worst_iou']:.3f}"
+                f"   {scores['learned_median_iou']:.3f}/{scores['learned_worst_iou']:.3f}"
+                f"   {scores['shipped_median_iou']:.3f}/{scores['shipped_worst_iou']:.3f}"
+            )
+        report["best_switch_rules"] = best_rules(rows)
+        print("best switch rule per detected kind on these pictures (tune on --seeds tune only):")
+        for detected, rule in report["best_switch_rules"].items():
+            print(f"  {detected:8} {rule}")
     if not args.no_big:
         report["big_photo"] = time_big_photo()
         big = report["big_photo"]

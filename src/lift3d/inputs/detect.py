@@ -103,8 +103,34 @@ class FoundObject:
     kind: str  # photo, render or sketch
 
 
-def locate_object(picture: Picture) -> FoundObject:
-    """The mask the converter uses and the detected kind: one call for convert, cutout and the server."""
+def locate_object(picture: Picture, learned: bool = True) -> FoundObject:
+    """The mask the converter uses and the detected kind: one call for convert, cutout and the server.
+
+    The classical finders go first; with `learned` (and its weights installed) the learned
+    cutout replaces their mask where it measured better (`inputs.learned.choose_mask`).
+    """
+    from lift3d.errors import InputError
+
+    try:
+        found = classical_object(picture)
+    except InputError:
+        if not learned:
+            raise
+        from lift3d.inputs.learned import rescue_mask
+
+        rescued = rescue_mask(picture)
+        if rescued is None:
+            raise
+        return FoundObject(mask=rescued, kind=detect_kind(picture))
+    if not learned or found.kind == "render":
+        return found
+    from lift3d.inputs.learned import choose_mask
+
+    return FoundObject(mask=choose_mask(picture, found.mask, found.kind), kind=found.kind)
+
+
+def classical_object(picture: Picture) -> FoundObject:
+    """The classical finders' mask and kind: alpha, white on white, a drawing, else the photo segmenter."""
     from lift3d.inputs.segment import find_object
 
     if _has_transparency(picture):
