@@ -44,8 +44,33 @@ def merge_close_vertices(
         return vertices, faces
     diagonal = float(np.linalg.norm(np.ptp(vertices, axis=0))) or 1.0
     keys = np.round(vertices / (tolerance * diagonal)).astype(np.int64)
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    codes = row_codes(keys)
+    _, first, inverse = np.unique(codes, axis=_unique_axis(codes), return_index=True, return_inverse=True)
     return vertices[first], inverse.reshape(-1)[faces]
+
+
+def row_codes(rows: np.ndarray) -> np.ndarray:
+    """One int64 per row of an (N, K) integer array, equal exactly when the rows are equal.
+
+    Rows are numbered in mixed radix when their ranges fit in 63 bits (a 1D unique is
+    several times faster than numpy's row-wise one); otherwise the rows come back as
+    they are, for `np.unique(..., axis=0)`.
+    """
+    if len(rows) == 0:
+        return rows
+    low = rows.min(axis=0)
+    spans = rows.max(axis=0) - low + 1
+    if float(np.prod(spans.astype(np.float64))) >= 2.0**62:
+        return rows
+    codes = np.zeros(len(rows), dtype=np.int64)
+    for column, span in zip((rows - low).T, spans, strict=True):
+        codes = codes * span + column
+    return codes
+
+
+def _unique_axis(codes: np.ndarray) -> int | None:
+    """Codes are unique along axis 0 when they are still rows, else as plain numbers."""
+    return 0 if codes.ndim > 1 else None
 
 
 # Distinct vertices closer than this share of the mesh's diagonal are pulled apart: a
@@ -86,7 +111,12 @@ def drop_degenerate_faces(faces: np.ndarray) -> np.ndarray:
     faces = faces[~repeated]
     if len(faces) == 0:
         return faces
-    _, inverse, counts = np.unique(np.sort(faces, axis=1), axis=0, return_inverse=True, return_counts=True)
+    codes = row_codes(np.sort(faces, axis=1))
+    if codes.ndim == 1:
+        ordered = np.sort(codes)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return faces  # the usual case: no face is repeated
+    _, inverse, counts = np.unique(codes, axis=_unique_axis(codes), return_inverse=True, return_counts=True)
     return faces[counts[inverse.reshape(-1)] == 1]
 
 
