@@ -98,10 +98,12 @@ def _split_vertices(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One output vertex per distinct (UV chart vertex, normal fan) pair of a corner."""
     corner_atlas = atlas.faces.ravel()
-    keys = np.stack([corner_atlas, normals.corner_fan], axis=1)
-    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    vertices = np.asarray(mesh.vertices)[atlas.vertex_map[unique[:, 0]]]
-    return vertices, inverse.reshape(-1, 3), atlas.uv[unique[:, 0]], normals.normals[unique[:, 1]]
+    fan_count = len(normals.normals)
+    # one int64 per (atlas vertex, fan) pair, ordered as the pairs are: a 1D unique is fast
+    unique, inverse = np.unique(corner_atlas * fan_count + normals.corner_fan, return_inverse=True)
+    atlas_vertex, fan = np.divmod(unique, fan_count)
+    vertices = np.asarray(mesh.vertices)[atlas.vertex_map[atlas_vertex]]
+    return vertices, inverse.reshape(-1, 3), atlas.uv[atlas_vertex], normals.normals[fan]
 
 
 def _to_output_frame(vertices: np.ndarray, height_m: float, pivot: str = "base") -> np.ndarray:

@@ -45,8 +45,18 @@ def merge_close_vertices(
     diagonal = float(np.linalg.norm(np.ptp(vertices, axis=0))) or 1.0
     keys = np.round(vertices / (tolerance * diagonal)).astype(np.int64)
     codes = row_codes(keys)
-    _, first, inverse = np.unique(codes, axis=_unique_axis(codes), return_index=True, return_inverse=True)
-    return vertices[first], inverse.reshape(-1)[faces]
+    if codes.ndim > 1:
+        _, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+        return vertices[first], inverse.reshape(-1)[faces]
+    # np.unique's return_index forces a stable sort; a plain one and the least index
+    # per group give the same first occurrences several times faster
+    order = np.argsort(codes)
+    ordered = codes[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    first = np.minimum.reduceat(order, starts)
+    inverse = np.empty(len(codes), dtype=np.int64)
+    inverse[order] = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(codes))))
+    return vertices[first], inverse[faces]
 
 
 def row_codes(rows: np.ndarray) -> np.ndarray:

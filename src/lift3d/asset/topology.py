@@ -87,7 +87,7 @@ def is_closed_manifold(faces: np.ndarray) -> bool:
     if twins is None:
         return False
     labels = corner_fans(faces, twins)
-    return int(labels.max()) + 1 == len(np.unique(faces))
+    return int(labels.max()) + 1 == np.count_nonzero(np.bincount(np.asarray(faces).ravel()))
 
 
 def signed_volumes(
