@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 
@@ -23,6 +25,8 @@ RIM_ERODE_PX = 1
 # would otherwise be stretched across the whole wall.
 SIDE_NZ = 0.5
 SIDE_INSET = 0.04
+# The machine's two cores: the bake is the asset stage's longest step.
+BAKE_THREADS = 2
 _SUBPIXEL_BITS = 4
 _REMAP_WIDTH = 1024
 _TEXELS_PER_BAND = 1 << 19
@@ -50,10 +54,37 @@ def bake_texture(
     predicted back colour, `hidden_side` "fill" continues the regions' rim colours over
     the back and "mirror" repeats the front, darker.
     """
-    face_index = rasterize_faces(uv, faces, texture_px)
-    covered = face_index >= 0
-    if not covered.any():
-        raise ValueError("no triangle covers a texel; the UV atlas is empty")
+    with ThreadPoolExecutor(BAKE_THREADS) as pool:
+        # the pictures are prepared while the atlas is rasterized
+        images = pool.submit(_view_images, cutout, maps, delight, hidden_side)
+        face_index = rasterize_faces(uv, faces, texture_px)
+        covered = face_index >= 0
+        if not covered.any():
+            raise ValueError("no triangle covers a texel; the UV atlas is empty")
+        surface = _face_table(_uv_to_pixels(uv, texture_px), faces, vertices, normals)
+        texel_faces = face_index.ravel()
+        texels = np.flatnonzero(covered)
+        front_images, back_image = images.result()
+        texture = np.zeros((texture_px * texture_px, 3), dtype=np.uint8)
+
+        def bake_band(band: np.ndarray) -> None:
+            x, y, normal_z = _texel_surface(surface, texel_faces[band], band, texture_px)
+            colour = _blend_sides(x, y, normal_z, front_images, back_image)
+            colour *= 255
+            texture[band] = np.clip(np.rint(colour, out=colour), 0, 255).astype(np.uint8).T
+
+        # Bands bound the per-texel arrays (~150 bytes each) at large textures; numpy and
+        # OpenCV release the GIL, so the bands bake in parallel.
+        band_size = max(1, min(_TEXELS_PER_BAND, -(-len(texels) // BAKE_THREADS)))
+        bands = [texels[start : start + band_size] for start in range(0, len(texels), band_size)]
+        list(pool.map(bake_band, bands))
+    return fill_from_nearest(texture.reshape(texture_px, texture_px, 3), covered)
+
+
+def _view_images(
+    cutout: Cutout, maps: ShapeMaps | None, delight: bool, hidden_side: str
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray | None]:
+    """The view-frame images texels sample: (picture, its inset copy) and the back, if any."""
     picture = cutout.rgb
     if delight and maps is not None:
         picture = delight_picture(picture, cutout.mask, maps.front_z)
@@ -66,18 +97,7 @@ def bake_texture(
         back_image = extend_beyond_mask(maps.back_rgb, back_mask, RIM_ERODE_PX)
     elif hidden_side == "fill":
         back_image = fill_hidden_side(picture, cutout.mask)
-    surface = _face_table(_uv_to_pixels(uv, texture_px), faces, vertices, normals)
-    texel_faces = face_index.ravel()
-    texels = np.flatnonzero(covered)
-    texture = np.zeros((texture_px * texture_px, 3), dtype=np.uint8)
-    # Bands bound the per-texel arrays (~150 bytes each) at large textures.
-    for start in range(0, len(texels), _TEXELS_PER_BAND):
-        band = texels[start : start + _TEXELS_PER_BAND]
-        x, y, normal_z = _texel_surface(surface, texel_faces[band], band, texture_px)
-        colour = _blend_sides(x, y, normal_z, (front_image, inset_image), back_image)
-        colour *= 255
-        texture[band] = np.clip(np.rint(colour, out=colour), 0, 255).astype(np.uint8).T
-    return fill_from_nearest(texture.reshape(texture_px, texture_px, 3), covered)
+    return (front_image, inset_image), back_image
 
 
 def _face_table(
