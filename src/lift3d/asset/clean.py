@@ -26,9 +26,13 @@ def clean_mesh(
     faces = np.asarray(mesh.faces, dtype=np.int64)
     vertices, faces = merge_close_vertices(vertices, faces, merge_tolerance)
     faces = drop_degenerate_faces(faces)
-    vertices, faces = _repair_orientation(vertices, faces)
-    vertices, faces = _keep_main_components(vertices, faces, min_volume_fraction)
     twins = halfedge_twins(faces)
+    if twins is None and len(faces):
+        vertices, faces = _repair_orientation(vertices, faces)
+    kept_faces = _keep_main_components(vertices, faces, min_volume_fraction)
+    if twins is None or kept_faces is not faces:  # the twins of a closed mesh left as it was hold
+        twins = halfedge_twins(kept_faces)
+    faces = kept_faces
     if twins is not None:
         vertices, faces = split_pinched_vertices(vertices, faces, twins)
     else:
@@ -131,9 +135,7 @@ def drop_degenerate_faces(faces: np.ndarray) -> np.ndarray:
 
 
 def _repair_orientation(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Make face winding consistent and close small holes, only when needed (both are slow)."""
-    if len(faces) == 0 or halfedge_twins(faces) is not None:
-        return vertices, faces
+    """Make face winding consistent and close small holes (both are slow: only for open meshes)."""
     repaired = trimesh.Trimesh(vertices, faces, process=False)
     if not repaired.is_winding_consistent:
         trimesh.repair.fix_winding(repaired)
@@ -142,11 +144,10 @@ def _repair_orientation(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.nda
     return np.asarray(repaired.vertices), np.asarray(repaired.faces, dtype=np.int64)
 
 
-def _keep_main_components(
-    vertices: np.ndarray, faces: np.ndarray, min_volume_fraction: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _keep_main_components(vertices: np.ndarray, faces: np.ndarray, min_volume_fraction: float) -> np.ndarray:
+    """The faces of the kept components, turned outward; `faces` itself when nothing changes."""
     if len(faces) == 0:
-        return vertices, faces
+        return faces
     edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]]])
     graph = coo_matrix(
         (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(len(vertices),) * 2
@@ -154,7 +155,8 @@ def _keep_main_components(
     count, vertex_labels = connected_components(graph, directed=False)
     face_labels = vertex_labels[faces[:, 0]]
     volumes = signed_volumes(vertices, faces, face_labels, count)
-    faces = np.where((volumes < 0)[face_labels][:, None], faces[:, ::-1], faces)
+    if (volumes < 0).any():
+        faces = np.where((volumes < 0)[face_labels][:, None], faces[:, ::-1], faces)
     order = np.argsort(-np.abs(volumes))
     largest = abs(volumes[order[0]])
     kept: list[int] = []
@@ -164,7 +166,8 @@ def _keep_main_components(
         if kept and _inside_any(vertices, faces, face_labels, kept, label):
             continue
         kept.append(int(label))
-    return vertices, faces[np.isin(face_labels, kept)]
+    keep = np.isin(face_labels, kept)
+    return faces if keep.all() else faces[keep]
 
 
 def _inside_any(
