@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -32,6 +33,15 @@ _REMAP_WIDTH = 1024
 _TEXELS_PER_BAND = 1 << 19
 
 
+@dataclass(frozen=True)
+class ViewImages:
+    """What texels sample, in the view frame, each extended past the mask."""
+
+    picture: np.ndarray  # (H, W, 3) the (de-lit) picture
+    inset: np.ndarray  # the same, extended from further inside, for edge-on walls
+    back: np.ndarray | None  # the hidden side's colour; None: the front, darker
+
+
 def bake_texture(
     vertices: np.ndarray,
     faces: np.ndarray,
@@ -54,37 +64,14 @@ def bake_texture(
     predicted back colour, `hidden_side` "fill" continues the regions' rim colours over
     the back and "mirror" repeats the front, darker.
     """
-    with ThreadPoolExecutor(BAKE_THREADS) as pool:
-        # the pictures are prepared while the atlas is rasterized
-        images = pool.submit(_view_images, cutout, maps, delight, hidden_side)
-        face_index = rasterize_faces(uv, faces, texture_px)
-        covered = face_index >= 0
-        if not covered.any():
-            raise ValueError("no triangle covers a texel; the UV atlas is empty")
-        surface = _face_table(_uv_to_pixels(uv, texture_px), faces, vertices, normals)
-        texel_faces = face_index.ravel()
-        texels = np.flatnonzero(covered)
-        front_images, back_image = images.result()
-        texture = np.zeros((texture_px * texture_px, 3), dtype=np.uint8)
-
-        def bake_band(band: np.ndarray) -> None:
-            x, y, normal_z = _texel_surface(surface, texel_faces[band], band, texture_px)
-            colour = _blend_sides(x, y, normal_z, front_images, back_image)
-            colour *= 255
-            texture[band] = np.clip(np.rint(colour, out=colour), 0, 255).astype(np.uint8).T
-
-        # Bands bound the per-texel arrays (~150 bytes each) at large textures; numpy and
-        # OpenCV release the GIL, so the bands bake in parallel.
-        band_size = max(1, min(_TEXELS_PER_BAND, -(-len(texels) // BAKE_THREADS)))
-        bands = [texels[start : start + band_size] for start in range(0, len(texels), band_size)]
-        list(pool.map(bake_band, bands))
-    return fill_from_nearest(texture.reshape(texture_px, texture_px, 3), covered)
+    images = view_images(cutout, maps, delight, hidden_side)
+    return bake_view_images(vertices, faces, uv, normals, images, texture_px)
 
 
-def _view_images(
-    cutout: Cutout, maps: ShapeMaps | None, delight: bool, hidden_side: str
-) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray | None]:
-    """The view-frame images texels sample: (picture, its inset copy) and the back, if any."""
+def view_images(
+    cutout: Cutout, maps: ShapeMaps | None, delight: bool = True, hidden_side: str = "fill"
+) -> ViewImages:
+    """The images `bake_texture` samples; they need no mesh, so they can be made alongside it."""
     picture = cutout.rgb
     if delight and maps is not None:
         picture = delight_picture(picture, cutout.mask, maps.front_z)
@@ -97,7 +84,43 @@ def _view_images(
         back_image = extend_beyond_mask(maps.back_rgb, back_mask, RIM_ERODE_PX)
     elif hidden_side == "fill":
         back_image = fill_hidden_side(picture, cutout.mask)
-    return (front_image, inset_image), back_image
+    return ViewImages(front_image, inset_image, back_image)
+
+
+def bake_view_images(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    uv: np.ndarray,
+    normals: np.ndarray,
+    images: ViewImages,
+    texture_px: int,
+) -> np.ndarray:
+    """`bake_texture` from images made beforehand by `view_images`."""
+    face_index = rasterize_faces(uv, faces, texture_px)
+    covered = face_index >= 0
+    if not covered.any():
+        raise ValueError("no triangle covers a texel; the UV atlas is empty")
+    surface = _face_table(_uv_to_pixels(uv, texture_px), faces, vertices, normals)
+    texel_faces = face_index.ravel()
+    texels = np.flatnonzero(covered)
+    texture = np.zeros((texture_px * texture_px, 3), dtype=np.uint8)
+
+    def bake_band(band: np.ndarray) -> None:
+        x, y, normal_z = _texel_surface(surface, texel_faces[band], band, texture_px)
+        colour = _blend_sides(x, y, normal_z, (images.picture, images.inset), images.back)
+        colour *= 255
+        texture[band] = np.clip(np.rint(colour, out=colour), 0, 255).astype(np.uint8).T
+
+    # Bands bound the per-texel arrays (~150 bytes each) at large textures; numpy and
+    # OpenCV release the GIL, so the bands bake in parallel.
+    band_size = max(1, min(_TEXELS_PER_BAND, -(-len(texels) // BAKE_THREADS)))
+    with ThreadPoolExecutor(BAKE_THREADS) as pool:
+        list(
+            pool.map(
+                bake_band, [texels[start : start + band_size] for start in range(0, len(texels), band_size)]
+            )
+        )
+    return fill_from_nearest(texture.reshape(texture_px, texture_px, 3), covered)
 
 
 def _face_table(

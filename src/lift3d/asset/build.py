@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import numpy as np
 import trimesh
 from trimesh.visual import TextureVisuals
 
-from lift3d.asset.bake import bake_texture
+from lift3d.asset.bake import bake_view_images, view_images
 from lift3d.asset.clean import clean_mesh
 from lift3d.asset.decimate import decimate_mesh
 from lift3d.asset.material import CornerNormals, crease_normals, pbr_material
@@ -37,15 +38,16 @@ def build_asset(
     """
 
     chosen = options if options is not None else AssetOptions()
+    with ThreadPoolExecutor(1) as pool:
+        # the images the bake samples are made while the mesh is cleaned and unwrapped
+        images = pool.submit(view_images, cutout, maps, chosen.delight, chosen.hidden_side)
 
-    def bake(
-        vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
-    ) -> np.ndarray:
-        return bake_texture(
-            vertices, faces, uv, normals, cutout, maps, size, chosen.delight, chosen.hidden_side
-        )
+        def bake(
+            vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
+        ) -> np.ndarray:
+            return bake_view_images(vertices, faces, uv, normals, images.result(), size)
 
-    return build_textured_asset(mesh, bake, chosen)
+        return build_textured_asset(mesh, bake, chosen)
 
 
 def build_textured_asset(
