@@ -12,7 +12,9 @@ With `--before REV` every generator also runs in that revision's code (extracted
 the ratio of their best warm times is the number to quote. On a shared machine wall
 time swings with the load (recorded as the 1-minute load average), so the warm convert's
 CPU time (all threads) is printed beside it, and a last row gives each stage's ratio
-of this tree to the --before one.
+of this tree to the --before one. `--threads N` sets torch's threads in every child:
+on a machine other jobs keep busy, 1 avoids the model's threads waiting on each other,
+which makes the generate stage swing by seconds; its JSON is convert_speed_threadsN.json.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def measure(generator: str, sample: str, repeats: int, out_dir: str) -> dict:
+def measure(generator: str, sample: str, repeats: int, out_dir: str, threads: int = 0) -> dict:
     """Run in the child process: cold convert, then warm converts with stage timings."""
     started = time.perf_counter()
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
     from lift3d.api import ConvertOptions, StageTimer, load_converter, save
 
     options = ConvertOptions(generator=generator)
@@ -69,7 +75,7 @@ def measure(generator: str, sample: str, repeats: int, out_dir: str) -> dict:
 def run_child(generator: str, args: argparse.Namespace, source: str | None) -> dict:
     """Time one generator in a fresh process, in this tree or in the extracted `source`."""
     command = [sys.executable, __file__, "--child", generator, "--sample", args.sample]
-    command += ["--repeats", str(args.repeats), "--out-dir", args.out_dir]
+    command += ["--repeats", str(args.repeats), "--out-dir", args.out_dir, "--threads", str(args.threads)]
     environment = {**os.environ, "PYTHONPATH": source} if source else None
     result = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -84,12 +90,15 @@ def main() -> None:
     parser.add_argument("--generators", default="inflate,diffusion")
     parser.add_argument("--before", help="also time this git revision's code, interleaved")
     parser.add_argument("--rounds", type=int, default=1, help="alternations of this tree and --before")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch threads in each child (0: torch's default)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out-dir", default="/tmp/lift3d-bench", help=argparse.SUPPRESS)
     args = parser.parse_args()
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     if args.child:
-        print(json.dumps(measure(args.child, args.sample, args.repeats, args.out_dir)))
+        print(json.dumps(measure(args.child, args.sample, args.repeats, args.out_dir, args.threads)))
         return
 
     from lift3d.generate.diffusion.weights import shipped_model_dir
@@ -156,12 +165,14 @@ def main() -> None:
         "repeats": args.repeats,
         "before": args.before,
         "rounds": args.rounds,
+        "torch_threads": args.threads or "default",
         "cpu_count": os.cpu_count(),
         "load_average_1min": [round(load_before, 2), round(load_after, 2)],
         "rows": rows,
         "ratios_to_before": ratios,
     }
-    (RESULTS / "convert_speed.json").write_text(json.dumps(report, indent=2))
+    name = f"convert_speed_threads{args.threads}.json" if args.threads else "convert_speed.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
