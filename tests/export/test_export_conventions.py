@@ -212,6 +212,19 @@ def test_texture_formats(tmp_path: Path, asset: Asset, texture_format: str, mime
     assert abs(np.asarray(decoded.convert("RGB"), float).mean() - asset.texture[..., :3].mean()) < 3
 
 
+def test_glb_embeds_the_assets_own_texture_exactly_and_leaves_the_asset_alone(
+    tmp_path: Path, asset: Asset
+) -> None:
+    """The exporter encodes the texture itself (trimesh gets a one-texel stand-in)."""
+    document, binary = read_glb(save_asset(asset, tmp_path / "a.glb")[0].read_bytes())
+    assert len(document["images"]) == 1
+    view = document["bufferViews"][document["images"][0]["bufferView"]]
+    start = view.get("byteOffset", 0)
+    decoded = np.asarray(Image.open(io.BytesIO(binary[start : start + view["byteLength"]])).convert("RGB"))
+    assert np.array_equal(decoded, asset.texture[..., :3])  # PNG is lossless: the very texels
+    assert asset.mesh.visual.material.baseColorTexture.size == (128, 128)
+
+
 def test_frames_use_the_default_generator_when_none_is_asked(tmp_path: Path) -> None:
     """--kind frames used to fall back to inflation silently; now it resolves like one picture."""
     from lift3d.api import default_generator

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import numpy as np
 import trimesh
 from trimesh.visual import TextureVisuals
 
-from lift3d.asset.bake import bake_texture
+from lift3d.asset.bake import bake_view_images, view_images
 from lift3d.asset.clean import clean_mesh
 from lift3d.asset.decimate import decimate_mesh
 from lift3d.asset.material import CornerNormals, crease_normals, pbr_material
@@ -37,15 +38,16 @@ def build_asset(
     """
 
     chosen = options if options is not None else AssetOptions()
+    with ThreadPoolExecutor(1) as pool:
+        # the images the bake samples are made while the mesh is cleaned and unwrapped
+        images = pool.submit(view_images, cutout, maps, chosen.delight, chosen.hidden_side)
 
-    def bake(
-        vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
-    ) -> np.ndarray:
-        return bake_texture(
-            vertices, faces, uv, normals, cutout, maps, size, chosen.delight, chosen.hidden_side
-        )
+        def bake(
+            vertices: np.ndarray, faces: np.ndarray, uv: np.ndarray, normals: np.ndarray, size: int
+        ) -> np.ndarray:
+            return bake_view_images(vertices, faces, uv, normals, images.result(), size)
 
-    return build_textured_asset(mesh, bake, chosen)
+        return build_textured_asset(mesh, bake, chosen)
 
 
 def build_textured_asset(
@@ -98,10 +100,12 @@ def _split_vertices(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One output vertex per distinct (UV chart vertex, normal fan) pair of a corner."""
     corner_atlas = atlas.faces.ravel()
-    keys = np.stack([corner_atlas, normals.corner_fan], axis=1)
-    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    vertices = np.asarray(mesh.vertices)[atlas.vertex_map[unique[:, 0]]]
-    return vertices, inverse.reshape(-1, 3), atlas.uv[unique[:, 0]], normals.normals[unique[:, 1]]
+    fan_count = len(normals.normals)
+    # one int64 per (atlas vertex, fan) pair, ordered as the pairs are: a 1D unique is fast
+    unique, inverse = np.unique(corner_atlas * fan_count + normals.corner_fan, return_inverse=True)
+    atlas_vertex, fan = np.divmod(unique, fan_count)
+    vertices = np.asarray(mesh.vertices)[atlas.vertex_map[atlas_vertex]]
+    return vertices, inverse.reshape(-1, 3), atlas.uv[atlas_vertex], normals.normals[fan]
 
 
 def to_output_frame(vertices: np.ndarray, height_m: float, pivot: str = "base") -> np.ndarray:

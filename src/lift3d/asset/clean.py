@@ -26,9 +26,13 @@ def clean_mesh(
     faces = np.asarray(mesh.faces, dtype=np.int64)
     vertices, faces = merge_close_vertices(vertices, faces, merge_tolerance)
     faces = drop_degenerate_faces(faces)
-    vertices, faces = _repair_orientation(vertices, faces)
-    vertices, faces = _keep_main_components(vertices, faces, min_volume_fraction)
     twins = halfedge_twins(faces)
+    if twins is None and len(faces):
+        vertices, faces = _repair_orientation(vertices, faces)
+    kept_faces = _keep_main_components(vertices, faces, min_volume_fraction)
+    if twins is None or kept_faces is not faces:  # the twins of a closed mesh left as it was hold
+        twins = halfedge_twins(kept_faces)
+    faces = kept_faces
     if twins is not None:
         vertices, faces = split_pinched_vertices(vertices, faces, twins)
     else:
@@ -44,8 +48,43 @@ def merge_close_vertices(
         return vertices, faces
     diagonal = float(np.linalg.norm(np.ptp(vertices, axis=0))) or 1.0
     keys = np.round(vertices / (tolerance * diagonal)).astype(np.int64)
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return vertices[first], inverse.reshape(-1)[faces]
+    codes = row_codes(keys)
+    if codes.ndim > 1:
+        _, first, inverse = np.unique(codes, axis=0, return_index=True, return_inverse=True)
+        return vertices[first], inverse.reshape(-1)[faces]
+    # np.unique's return_index forces a stable sort; a plain one and the least index
+    # per group give the same first occurrences several times faster
+    order = np.argsort(codes)
+    ordered = codes[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    first = np.minimum.reduceat(order, starts)
+    inverse = np.empty(len(codes), dtype=np.int64)
+    inverse[order] = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(codes))))
+    return vertices[first], inverse[faces]
+
+
+def row_codes(rows: np.ndarray) -> np.ndarray:
+    """One int64 per row of an (N, K) integer array, equal exactly when the rows are equal.
+
+    Rows are numbered in mixed radix when their ranges fit in 63 bits (a 1D unique is
+    several times faster than numpy's row-wise one); otherwise the rows come back as
+    they are, for `np.unique(..., axis=0)`.
+    """
+    if len(rows) == 0:
+        return rows
+    low = rows.min(axis=0)
+    spans = rows.max(axis=0) - low + 1
+    if float(np.prod(spans.astype(np.float64))) >= 2.0**62:
+        return rows
+    codes = np.zeros(len(rows), dtype=np.int64)
+    for column, span in zip((rows - low).T, spans, strict=True):
+        codes = codes * span + column
+    return codes
+
+
+def _unique_axis(codes: np.ndarray) -> int | None:
+    """Codes are unique along axis 0 when they are still rows, else as plain numbers."""
+    return 0 if codes.ndim > 1 else None
 
 
 # Distinct vertices closer than this share of the mesh's diagonal are pulled apart: a
@@ -86,14 +125,17 @@ def drop_degenerate_faces(faces: np.ndarray) -> np.ndarray:
     faces = faces[~repeated]
     if len(faces) == 0:
         return faces
-    _, inverse, counts = np.unique(np.sort(faces, axis=1), axis=0, return_inverse=True, return_counts=True)
+    codes = row_codes(np.sort(faces, axis=1))
+    if codes.ndim == 1:
+        ordered = np.sort(codes)
+        if not (ordered[1:] == ordered[:-1]).any():
+            return faces  # the usual case: no face is repeated
+    _, inverse, counts = np.unique(codes, axis=_unique_axis(codes), return_inverse=True, return_counts=True)
     return faces[counts[inverse.reshape(-1)] == 1]
 
 
 def _repair_orientation(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Make face winding consistent and close small holes, only when needed (both are slow)."""
-    if len(faces) == 0 or halfedge_twins(faces) is not None:
-        return vertices, faces
+    """Make face winding consistent and close small holes (both are slow: only for open meshes)."""
     repaired = trimesh.Trimesh(vertices, faces, process=False)
     if not repaired.is_winding_consistent:
         trimesh.repair.fix_winding(repaired)
@@ -102,11 +144,10 @@ def _repair_orientation(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.nda
     return np.asarray(repaired.vertices), np.asarray(repaired.faces, dtype=np.int64)
 
 
-def _keep_main_components(
-    vertices: np.ndarray, faces: np.ndarray, min_volume_fraction: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _keep_main_components(vertices: np.ndarray, faces: np.ndarray, min_volume_fraction: float) -> np.ndarray:
+    """The faces of the kept components, turned outward; `faces` itself when nothing changes."""
     if len(faces) == 0:
-        return vertices, faces
+        return faces
     edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]]])
     graph = coo_matrix(
         (np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(len(vertices),) * 2
@@ -114,7 +155,8 @@ def _keep_main_components(
     count, vertex_labels = connected_components(graph, directed=False)
     face_labels = vertex_labels[faces[:, 0]]
     volumes = signed_volumes(vertices, faces, face_labels, count)
-    faces = np.where((volumes < 0)[face_labels][:, None], faces[:, ::-1], faces)
+    if (volumes < 0).any():
+        faces = np.where((volumes < 0)[face_labels][:, None], faces[:, ::-1], faces)
     order = np.argsort(-np.abs(volumes))
     largest = abs(volumes[order[0]])
     kept: list[int] = []
@@ -124,7 +166,8 @@ def _keep_main_components(
         if kept and _inside_any(vertices, faces, face_labels, kept, label):
             continue
         kept.append(int(label))
-    return vertices, faces[np.isin(face_labels, kept)]
+    keep = np.isin(face_labels, kept)
+    return faces if keep.all() else faces[keep]
 
 
 def _inside_any(
