@@ -104,7 +104,8 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "--rig",
         action="store_true",
         help="add a skeleton, skin weights and animations to the GLB (humanoid joints where the picture "
-        "reads as one, else a chain along its limbs)",
+        "reads as one, else a chain along its limbs); with --kind frames of a humanoid, one rigged "
+        "character posed from every frame instead of a flipbook",
     )
     parser.add_argument(
         "--animations",
@@ -254,6 +255,17 @@ def rig_note(summary: dict) -> str:
     )
 
 
+def frames_rig_note(summary: dict) -> str:
+    """One line saying how the rigged character follows the frames."""
+    iou = summary["silhouette_iou"]
+    count = len(iou)
+    return (
+        f"rigged as a humanoid from frame {summary['rest_frame']} and posed from {count} frames "
+        f"(joints read on {len(summary['frames_read'])}, the rest blended); silhouette IoU "
+        f"mean {sum(iou) / count:.2f}, lowest {min(iou):.2f}; one clip: frames"
+    )
+
+
 def adapter_note(kind: str, options, provenance: dict) -> str:
     """One line about the adapter chosen (or worth choosing) for the detected kind of input."""
     from lift3d.generate.adapters.files import shipped_adapter_names
@@ -354,6 +366,8 @@ def run_convert_kind(args: argparse.Namespace) -> int:
         written.append(save_preview([result], args.preview))
     for path in written:
         print(path)
+    if args.kind == "frames" and options.rig:
+        print(frames_rig_note(result.provenance["rig"]), file=sys.stderr)
     if args.kind == "plan" and not args.quiet:
         summary = result.summary()
         width, _, depth = summary["size_m"]

@@ -140,19 +140,20 @@ def _shrink_mask(mask: np.ndarray, scale: float) -> np.ndarray:
 def convert_character_frames(pictures: Sequence[Picture], label: str, options: FramesOptions) -> FramesResult:
     """Frames of one humanoid -> one rigged character whose clip follows every frame's outline.
 
-    The clearest frame (the surest humanoid reading) is built and rigged; its found
-    joints tie picture pixels to the asset's metres, so every frame's found joints
-    become targets in the asset's frame for `lift3d.rig.pose`.
+    The clearest frame (the surest humanoid reading) is built and rigged; its mask box
+    is the asset's box, which ties picture pixels to metres, so every frame's found
+    joints become targets in the asset's frame for `lift3d.rig.pose`. The frames are
+    taken to share one canvas, as a GIF's or a sprite sheet's do.
     """
     from lift3d.inputs.cutout import CutoutOptions, make_cutout
     from lift3d.inputs.detect import locate_object
     from lift3d.rig.pose import (
         REFINE_HEIGHT_PX,
         SilhouetteFit,
+        drop_misread,
         frame_joints,
         frame_poses,
         picture_to_asset,
-        plausible,
         pose_clip,
         refine_pose,
     )
@@ -189,20 +190,21 @@ def convert_character_frames(pictures: Sequence[Picture], label: str, options: F
     vertices = np.asarray(character.mesh.vertices)
     to_asset = picture_to_asset(masks[rest], vertices)
     targets = [None if points is None else to_asset.apply(points) for points, _ in readings]
-    # a misread frame is left out and its pose blended from its neighbours'
-    targets = [None if found is None or not plausible(rig.skeleton, found) else found for found in targets]
+    # a misread limb (or a frame whose trunk is misread) takes its pose from its neighbours'
+    targets = [drop_misread(rig.skeleton, found) for found in targets]
     world, offsets = frame_poses(rig.skeleton, targets)
     # then each pose is nudged until the mesh's silhouette matches the frame's outline
     rows = np.flatnonzero(masks[rest].any(axis=1))
     scale = min(1.0, REFINE_HEIGHT_PX / (rows[-1] - rows[0] + 1))
     fit = SilhouetteFit.of_rig(vertices, np.asarray(character.mesh.faces), rig, to_asset, scale)
-    silhouette_iou = []
+    ik_iou, silhouette_iou = [], []
     for index, mask in enumerate(masks):
         small = _shrink_mask(mask, scale)
-        world[index], offsets[index], overlap = refine_pose(fit, small, world[index], offsets[index])
-        silhouette_iou.append(round(overlap, 3))
+        world[index], offsets[index], before, after = refine_pose(fit, small, world[index], offsets[index])
+        ik_iou.append(round(before, 3))
+        silhouette_iou.append(round(after, 3))
     character.rig = replace(rig, clips=(pose_clip(rig.skeleton, world, offsets, options.frame_rate_fps),))
-    fitted = [index for index, found in enumerate(targets) if found is not None]
+    read = [index for index, found in enumerate(targets) if found is not None and not np.isnan(found).any()]
     provenance = Provenance(
         source=label,
         input_kind="frames",
@@ -216,9 +218,10 @@ def convert_character_frames(pictures: Sequence[Picture], label: str, options: F
             "rig": {
                 **rig_summary(character.rig),
                 "rest_frame": rest,
-                "fitted_frames": fitted,
+                "frames_read": read,  # every joint found; the others' missing joints were blended
                 "frame_confidence": [round(value, 3) for value in confidences],
-                "silhouette_iou": silhouette_iou,
+                "ik_iou": ik_iou,  # each frame's silhouette IoU from the joints alone
+                "silhouette_iou": silhouette_iou,  # and once refined against its outline
             },
         },
     ).as_dict()

@@ -46,6 +46,7 @@ CHAINS: tuple[tuple[str, ...], ...] = (
 REFINE_TURNS_DEG = (4.0, 1.5)
 REFINE_SHIFTS_PX = (1.0, 0.5)
 REFINE_SWEEPS = 2
+REFINE_MAX_STEPS = 8  # steps one joint may take in one direction per sweep
 # The joints refined: the trunk turns as one at the hips, and a foot seen from the front
 # points at the viewer, so its turn hardly shows.
 REFINED_JOINTS = (
@@ -53,7 +54,7 @@ REFINED_JOINTS = (
     "upper_leg.L", "lower_leg.L", "upper_leg.R", "lower_leg.R",
 )  # fmt: skip
 SUPERSAMPLE = 4
-FIT_FACES = 3000
+FIT_FACES = 1500
 # Silhouettes are fitted with the character about this many pixels tall (picture pixels
 # are scaled down to it, never up).
 REFINE_HEIGHT_PX = 160
@@ -117,17 +118,35 @@ def picture_to_asset(mask: np.ndarray, vertices: np.ndarray) -> PictureToAsset:
     return PictureToAsset(scale=scale, offset=(low + high) / 2 - scale * centre_px)
 
 
-def plausible(skeleton: Skeleton, targets_xy: np.ndarray) -> bool:
-    """Whether a frame's found points (asset frame) could be the rest skeleton moved (see CHAIN_LENGTH_RATIOS)."""
+def chains_read(skeleton: Skeleton, targets_xy: np.ndarray) -> list[bool]:
+    """For each of CHAINS, whether its found points (asset frame) could be the rest chain moved.
+
+    A chain whose picture-plane length is outside CHAIN_LENGTH_RATIOS of the rest
+    skeleton's was misread; without the trunk (the first chain) nothing of the frame is.
+    """
     rest = skeleton_points(skeleton)[:, :2]
     low, high = CHAIN_LENGTH_RATIOS
+    read = []
     for chain in CHAINS:
         index = [POINT_NAMES.index(name) for name in chain]
         found = np.linalg.norm(np.diff(targets_xy[index], axis=0), axis=1).sum()
         expected = np.linalg.norm(np.diff(rest[index], axis=0), axis=1).sum()
-        if not low * expected <= found <= high * expected:
-            return False
-    return True
+        read.append(bool(low * expected <= found <= high * expected))
+    return read
+
+
+def drop_misread(skeleton: Skeleton, targets_xy: np.ndarray | None) -> np.ndarray | None:
+    """The targets with each misread limb's points set to NaN; None when the trunk is misread."""
+    if targets_xy is None:
+        return None
+    read = chains_read(skeleton, targets_xy)
+    if not read[0]:
+        return None
+    kept = targets_xy.copy()
+    for chain, ok in zip(CHAINS[1:], read[1:], strict=True):
+        if not ok:
+            kept[[POINT_NAMES.index(name) for name in chain]] = np.nan
+    return kept
 
 
 def _angle(vector: np.ndarray) -> float:
@@ -154,7 +173,8 @@ def _trunk_fit(rest_xy: np.ndarray, found_xy: np.ndarray) -> tuple[float, np.nda
 def solve_pose(skeleton: Skeleton, targets_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """2D inverse kinematics: per-joint world turns about +Z (radians) and the root's offset.
 
-    `targets_xy` are the frame's found points (POINT_NAMES order) in the asset's frame.
+    `targets_xy` are the frame's found points (POINT_NAMES order) in the asset's frame;
+    a misread limb's are NaN, and so are its joints' turns.
     The trunk (hips to neck) moves as one rigid piece fitted to its found points: its
     short bones would swing the whole body on a pixel's error. Every other bone then
     turns so it points from its posed joint at its child's found position.
@@ -183,6 +203,9 @@ def solve_pose(skeleton: Skeleton, targets_xy: np.ndarray) -> tuple[np.ndarray, 
             continue
         bone = _turn_z(parent_turn, skeleton.tails[joint] - skeleton.positions[joint])
         aim = target[HUMANOID_BONE_CHILD.get(name, f"{name}.tip")] - posed[joint, :2]
+        if np.isnan(aim).any() or np.isnan(parent_turn):  # a misread limb: left for its neighbours' poses
+            world[joint] = np.nan
+            continue
         visible = np.linalg.norm(bone[:2]) >= MIN_VISIBLE_SHARE * np.linalg.norm(bone)
         if visible and np.linalg.norm(aim) > 1e-9:
             turn = np.angle(np.exp(1j * (_angle(aim) - _angle(bone[:2]))))
@@ -282,11 +305,12 @@ class SilhouetteFit:
 
 def refine_pose(
     fit: SilhouetteFit, mask: np.ndarray, world: np.ndarray, root_offset: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float]:
+) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Nudge the root and each joint's turn while the silhouette's IoU with `mask` improves.
 
     Coordinate descent from the IK pose, coarse to fine (REFINE_TURNS_DEG, REFINE_SHIFTS_PX);
-    the trunk stays one rigid piece. Returns the turns, the root offset and the final IoU.
+    the trunk stays one rigid piece. Returns the turns, the root offset, and the IoU before
+    and after.
     """
     parents = fit.skeleton.parents
     names = fit.skeleton.names
@@ -305,7 +329,7 @@ def refine_pose(
         union = np.logical_or(drawn, mask).sum()
         return float(np.logical_and(drawn, mask).sum() / union) if union else 0.0
 
-    best = score(local, offset)
+    best = start = score(local, offset)
     for turn_deg, shift_px in zip(REFINE_TURNS_DEG, REFINE_SHIFTS_PX, strict=True):
         shift_m = shift_px * abs(fit.to_asset.scale) / fit.scale
         for _ in range(REFINE_SWEEPS):
@@ -320,15 +344,19 @@ def refine_pose(
                         break
             for joint in free:
                 for sign in (1.0, -1.0):
-                    trial = local.copy()
-                    trial[joint] += sign * np.radians(turn_deg)
-                    value = score(trial, offset)
-                    if value > best:
-                        best, local, improved = value, trial, True
+                    moved = False
+                    for _ in range(REFINE_MAX_STEPS):  # keep turning while it helps
+                        trial = local.copy()
+                        trial[joint] += sign * np.radians(turn_deg)
+                        value = score(trial, offset)
+                        if value <= best:
+                            break
+                        best, local, improved, moved = value, trial, True, True
+                    if moved:
                         break
             if not improved:
                 break
-    return world_of(local), offset, best
+    return world_of(local), offset, start, best
 
 
 def local_rotations(skeleton: Skeleton, world: np.ndarray) -> np.ndarray:
@@ -338,21 +366,36 @@ def local_rotations(skeleton: Skeleton, world: np.ndarray) -> np.ndarray:
 
 
 def frame_poses(skeleton: Skeleton, targets: Sequence[np.ndarray | None]) -> tuple[np.ndarray, np.ndarray]:
-    """World turns (N, J) and root offsets (N, 3) per frame: solved where a frame was read, else blended.
+    """World turns (N, J) and root offsets (N, 3) per frame: solved where read, else blended.
 
-    A frame without targets takes the pose between its nearest read neighbours (the
-    nearest one's at either end of the sequence).
+    Each joint's turn relative to its parent is blended on its own, so a frame with one
+    misread arm keeps the rest of its pose; a joint never read in a frame takes the turn
+    between its nearest read neighbours (the nearest one's at either end of the sequence).
     """
-    fitted = [index for index, points in enumerate(targets) if points is not None]
-    if not fitted:
+    read = [index for index, points in enumerate(targets) if points is not None]
+    if not read:
         raise ValueError("no frame reads as a humanoid")
-    solved = [solve_pose(skeleton, targets[index]) for index in fitted]  # type: ignore[arg-type]
-    frames = np.arange(len(targets))
-    # angles unwrapped over the read frames, so a blend between two takes the short way
-    turns = np.unwrap(np.array([turn for turn, _ in solved]), axis=0)
-    offsets = np.array([offset for _, offset in solved])
-    world = np.column_stack([np.interp(frames, fitted, turns[:, j]) for j in range(turns.shape[1])])
-    root = np.column_stack([np.interp(frames, fitted, offsets[:, axis]) for axis in range(3)])
+    count, joints = len(targets), len(skeleton.names)
+    local = np.full((count, joints), np.nan)
+    root = np.full((count, 3), np.nan)
+    parents = np.array(skeleton.parents)
+    for index in read:
+        world, offset = solve_pose(skeleton, targets[index])  # type: ignore[arg-type]
+        parent_turn = np.where(parents >= 0, world[np.maximum(parents, 0)], 0.0)
+        local[index] = world - parent_turn
+        root[index] = offset
+    frames = np.arange(count)
+    for joint in range(joints):
+        known = np.flatnonzero(~np.isnan(local[:, joint]))
+        # wrapped into (-pi, pi] and unwrapped over the known frames, so a blend takes the short way
+        values = np.unwrap(np.angle(np.exp(1j * local[known, joint]))) if len(known) else np.zeros(0)
+        local[:, joint] = np.interp(frames, known, values) if len(known) else 0.0
+    for axis in range(3):
+        known = np.flatnonzero(~np.isnan(root[:, axis]))
+        root[:, axis] = np.interp(frames, known, root[known, axis])
+    world = np.zeros_like(local)
+    for joint, parent in enumerate(skeleton.parents):
+        world[:, joint] = local[:, joint] + (world[:, parent] if parent >= 0 else 0.0)
     return world, root
 
 
