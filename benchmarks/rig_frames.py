@@ -12,8 +12,9 @@ baseline, same run); `ik` the pipeline's own IoU from the found joints before th
 silhouette refinement (its rasteriser, recorded in the provenance). Times: the rigged
 convert against the flipbook (every frame converted alone) on the same frames.
 
-Prints a table and writes benchmarks/results/rig_frames.json (and a small overlay sheet
-rig_frames.jpg: grey both, red only the frame, blue only the posed mesh).
+Prints a table and writes benchmarks/results/rig_frames.json (rig_frames_256px.json at
+--size 256) and a small overlay sheet beside it (.jpg: grey both, red only the frame,
+blue only the posed mesh).
 
     PYTHONPATH=src python benchmarks/rig_frames.py [--cycles 6] [--frames 12] [--size 128]
 """
@@ -152,11 +153,12 @@ def main() -> None:
             f"({rigged / np.mean(flipbooks):.2f}x) per {args.frames}-frame cycle"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "rig_frames.json"
+    stem = "rig_frames" if args.size == 128 else f"rig_frames_{args.size}px"
+    out = RESULTS / f"{stem}.json"
     write_bytes_atomic(out, json.dumps({"summary": summary, "cycles": rows}, indent=2).encode())
     picture = Image.fromarray(np.concatenate(sheet, axis=0))
     picture.thumbnail((1536, 1536))
-    picture.save(RESULTS / "rig_frames.jpg", quality=85)
+    picture.save(RESULTS / f"{stem}.jpg", quality=85)
     print(f"wrote {out}")
 
 

@@ -1,4 +1,4 @@
-"""Characters with known skeletons: closed humanoid meshes of many proportions and poses.
+"""Characters with known skeletons: closed humanoid and quadruped meshes of many proportions and poses.
 
 The engine places every limb, so it knows where each joint is; the rig stage is tuned
 and measured against these truths. A character faces +Z (the viewer) with its own left
@@ -15,7 +15,7 @@ import trimesh
 from lift3d.data.materials import random_materials
 from lift3d.data.render import place_in_view, random_lighting, render
 from lift3d.data.shapes import Part, capsule, ellipsoid, sphere, union_parts
-from lift3d.rig.skeleton import HUMANOID_JOINTS, Skeleton, humanoid_skeleton
+from lift3d.rig.skeleton import HUMANOID_JOINTS, Skeleton, humanoid_skeleton, quadruped_skeleton
 
 ATTEMPTS = 8
 
@@ -357,12 +357,130 @@ def walk_cycle(seed: int, frame_count: int = 12, size_px: int = 128) -> list[Cha
     raise RuntimeError(f"seed {seed}: no valid walk cycle after {ATTEMPTS} attempts")
 
 
+def _side_direction(angle_deg: float) -> np.ndarray:
+    """Unit vector in the XY plane at `angle_deg` from straight down, positive toward +X (forward)."""
+    angle = np.radians(angle_deg)
+    return np.array([np.sin(angle), -np.cos(angle), 0.0])
+
+
+def quadruped(rng: np.random.Generator) -> Character:
+    """A four-legged animal of random proportions, head toward +X, legs in a random stance.
+
+    Seen from the front camera (along -Z) it is seen from the side, its right side (`.R`,
+    +Z) toward the viewer. Near and far legs stand at different angles, as in drawings
+    of animals walking, so all four show.
+    """
+    body_length = rng.uniform(0.7, 1.2)
+    body_height = rng.uniform(0.13, 0.24)  # radii of the body's ellipsoid
+    body_width = rng.uniform(0.11, 0.18)
+    leg_length = rng.uniform(0.35, 0.7)
+    leg_radius = rng.uniform(0.035, 0.065)
+    upper_share = rng.uniform(0.45, 0.55)
+    neck_length = rng.uniform(0.15, 0.35)
+    neck_deg = rng.uniform(25.0, 70.0)  # above the horizontal
+    head_radius = rng.uniform(0.08, 0.14)
+    snout = rng.uniform(0.6, 1.3)  # snout length over head radius
+    tail_length = rng.uniform(0.15, 0.5)
+    tail_deg = rng.uniform(-50.0, 30.0)  # above the horizontal, pointing back
+    tail_radius = leg_radius * rng.uniform(0.4, 0.8)
+
+    body_y = leg_length + body_height * 0.4
+    hips = np.array([-body_length * 0.32, body_y, 0.0])
+    chest = np.array([body_length * 0.3, body_y + body_height * 0.1, 0.0])
+    neck_base = np.array([body_length * 0.42, body_y + body_height * 0.45, 0.0])
+    neck_direction = np.array([np.cos(np.radians(neck_deg)), np.sin(np.radians(neck_deg)), 0.0])
+    head_base = neck_base + neck_direction * neck_length
+    head_centre = head_base + np.array([head_radius * 0.6, head_radius * 0.3, 0.0])
+    nose = head_centre + np.array([head_radius * (1.0 + snout), -head_radius * 0.3, 0.0])
+    tail_root = np.array([-body_length * 0.48, body_y + body_height * 0.3, 0.0])
+    tail_tip = (
+        tail_root + np.array([-np.cos(np.radians(tail_deg)), np.sin(np.radians(tail_deg)), 0.0]) * tail_length
+    )
+    joints: dict[str, np.ndarray] = {
+        "hips": hips,
+        "spine": (hips + chest) / 2 + np.array([0.0, body_height * 0.1, 0.0]),
+        "chest": chest,
+        "neck": neck_base,
+        "head": head_base,
+        "tail": tail_root,
+    }
+    tips = {"head": nose, "tail": tail_tip}
+    parts = [
+        Part(ellipsoid([body_length * 0.5, body_height, body_width], [0.0, body_y, 0.0]), "body"),
+        Part(capsule(chest, head_base, leg_radius * 1.4), "body"),
+        Part(ellipsoid([head_radius, head_radius * 0.9, head_radius * 0.85], head_centre), "head"),
+        Part(
+            ellipsoid(
+                [head_radius * snout * 0.6, head_radius * 0.5, head_radius * 0.5],
+                (head_centre + nose) / 2 + np.array([0.0, -head_radius * 0.1, 0.0]),
+            ),
+            "head",
+        ),
+        Part(capsule(tail_root, tail_tip, tail_radius), "legs"),
+    ]
+    for end, root in (("front", chest), ("back", hips)):
+        base_deg = rng.uniform(-8.0, 8.0)
+        spread = rng.uniform(12.0, 28.0)
+        for side, suffix in ((-1.0, ".L"), (1.0, ".R")):  # the animal's left is -Z (away from the viewer)
+            upper_deg = base_deg + side * spread / 2 + rng.uniform(-4.0, 4.0)
+            bend = rng.uniform(5.0, 25.0) * (-1.0 if end == "front" else 1.0)
+            shoulder = np.array([root[0], body_y - body_height * 0.35, side * body_width * 0.55])
+            knee = shoulder + _side_direction(upper_deg) * leg_length * upper_share
+            ankle = knee + _side_direction(upper_deg + bend) * leg_length * (1 - upper_share)
+            toe = ankle + np.array([leg_radius * 2.2, -leg_radius * 0.6, 0.0])
+            joints[f"{end}_upper_leg{suffix}"] = shoulder
+            joints[f"{end}_lower_leg{suffix}"] = knee
+            joints[f"{end}_foot{suffix}"] = ankle
+            tips[f"{end}_foot{suffix}"] = toe
+            parts += [
+                Part(capsule(shoulder, knee, leg_radius * 1.15), "legs"),
+                Part(capsule(knee, ankle, leg_radius), "legs"),
+                Part(
+                    ellipsoid(
+                        [leg_radius * 1.5, leg_radius * 0.8, leg_radius * 1.1],
+                        (ankle + toe) / 2 + np.array([0.0, -leg_radius * 0.2, 0.0]),
+                    ),
+                    "shoes",
+                ),
+            ]
+    for side in (-1.0, 1.0):
+        eye = (
+            head_centre
+            + np.array([0.35, 0.45, side * 0.75]) / np.linalg.norm([0.35, 0.45, 0.75]) * head_radius
+        )
+        parts.append(Part(sphere(head_radius * 0.15, eye, 12), "eye"))
+    union = union_parts(parts)
+    if union.mesh.body_count != 1:
+        raise ValueError("the animal's parts do not join into one solid")
+    return Character(
+        mesh=union.mesh,
+        face_role=union.face_role,
+        roles=union.roles,
+        skeleton=quadruped_skeleton(joints, tips),
+    )
+
+
+def quadruped_sample(seed: int, size_px: int = 128) -> CharacterSample:
+    """The quadruped for `seed`, seen from its side (the front camera): same seed, same picture."""
+    for attempt in range(ATTEMPTS):
+        rng = np.random.default_rng([seed, 19, attempt])
+        try:
+            character = quadruped(rng)
+        except ValueError:
+            continue
+        sample = render_character(character, rng, size_px)
+        return CharacterSample(**{**sample.__dict__, "seed": seed})
+    raise RuntimeError(f"seed {seed}: no valid quadruped after {ATTEMPTS} attempts")
+
+
 __all__ = [
     "HUMANOID_JOINTS",
     "Character",
     "CharacterSample",
     "character_sample",
     "humanoid",
+    "quadruped",
+    "quadruped_sample",
     "render_character",
     "walk_cycle",
 ]
