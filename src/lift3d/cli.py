@@ -108,6 +108,12 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "character posed from every frame instead of a flipbook",
     )
     parser.add_argument(
+        "--no-rig",
+        action="store_true",
+        help="do not rig a picture that reads as a humanoid character (a .glb output is rigged "
+        "automatically when the outline surely is one)",
+    )
+    parser.add_argument(
         "--animations",
         metavar="CLIPS",
         default="",
@@ -172,6 +178,10 @@ def run_convert(args: argparse.Namespace) -> int:
         options = replace(options, rig=True, animations=clips)
         if output.suffix.lower() not in (".glb", ""):
             raise OptionError(f"--rig writes a skinned .glb; {output.name} is not one")
+    if args.rig and args.no_rig:
+        raise OptionError("--rig and --no-rig contradict each other; give one")
+    if not args.rig and not args.no_rig and output.suffix.lower() in (".glb", ""):
+        options = replace(options, auto_rig=True)  # only a .glb holds a skin
     export = export_options(args)
     options = replace(options, mask=args.mask or "")
     if options.mask:  # refuse a wrong mask before loading the model
@@ -198,7 +208,7 @@ def run_convert(args: argparse.Namespace) -> int:
         "generate",
         "mesh",
         "asset",
-        *(["rig"] if options.rig else []),
+        *(["rig"] if options.rig or options.auto_rig else []),
     ] * options.variants
     begun: list[str] = []
     # Only a terminal gets the bar: piped, its carriage-return fragments would precede any error line.
@@ -221,7 +231,7 @@ def run_convert(args: argparse.Namespace) -> int:
     kind = assets[0].provenance.get("input_kind", "photo")
     for path in written:
         print(path)
-    if options.rig:
+    if "rig" in assets[0].provenance:
         print(rig_note(assets[0].provenance["rig"]), file=sys.stderr)
     if options.quads:
         from lift3d.asset.quads import quad_summary
@@ -244,6 +254,11 @@ def run_convert(args: argparse.Namespace) -> int:
 def rig_note(summary: dict) -> str:
     """One line saying what was rigged and how confidently."""
     clips = ", ".join(summary["clips"])
+    if summary.get("automatic"):
+        return (
+            f"recognised as a character: rigged as a humanoid ({len(summary['joints'])} joints, template "
+            f"fit confidence {summary['confidence']:.2f}); clips: {clips} (--no-rig turns this off)"
+        )
     if summary["skeleton"] == "humanoid":
         return (
             f"rigged as a humanoid ({len(summary['joints'])} joints, template fit confidence "

@@ -87,7 +87,7 @@ def convert_frames(
         return convert_character_frames(pictures, label, options)
     boxes = np.array([mask_box(find_object(picture)) for picture in pictures], dtype=np.float64)
     converter = Converter(options.convert.generator)
-    convert_options = options.convert
+    convert_options = replace(options.convert, auto_rig=False)  # a flipbook's frames hold no skin
     height_m = convert_options.height_m
     metres_per_px = height_m / float(np.max(boxes[:, 3] - boxes[:, 1]))
     pivot = np.array([(boxes[:, 0].min() + boxes[:, 2].max()) / 2, boxes[:, 3].max()])

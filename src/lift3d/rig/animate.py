@@ -20,7 +20,7 @@ KEYS_PER_SECOND = 12
 UPPER_ARM_OUT = (0.85, 0.45, 0.2)  # wave: the raised upper arm's direction on the character's left
 
 
-def _turn(axis: Sequence[float], degrees: np.ndarray) -> np.ndarray:
+def _turn(axis: Sequence[float] | np.ndarray, degrees: np.ndarray) -> np.ndarray:
     """(K, 4) quaternions (x, y, z, w) of `degrees` about one axis."""
     unit = np.asarray(axis, dtype=np.float64) / np.linalg.norm(axis)
     return Rotation.from_rotvec(np.radians(np.asarray(degrees))[:, None] * unit[None]).as_quat()
