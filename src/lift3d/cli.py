@@ -273,11 +273,11 @@ def rig_note(summary: dict) -> str:
 def frames_rig_note(summary: dict) -> str:
     """One line saying how the rigged character follows the frames."""
     iou = summary["silhouette_iou"]
-    count = len(iou)
+    count, read = len(iou), len(summary["frames_read"])
+    blended = "" if read == count else f"; {count - read} with joints blended from their neighbours"
     return (
-        f"rigged as a humanoid from frame {summary['rest_frame']} and posed from {count} frames "
-        f"(joints read on {len(summary['frames_read'])}, the rest blended); silhouette IoU "
-        f"mean {sum(iou) / count:.2f}, lowest {min(iou):.2f}; one clip: frames"
+        f"rigged as a humanoid from frame {summary['rest_frame']} and posed from {count} frames{blended}; "
+        f"silhouette IoU mean {sum(iou) / count:.2f}, lowest {min(iou):.2f}; one clip: frames"
     )
 
 
