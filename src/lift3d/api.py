@@ -94,6 +94,9 @@ class ConvertOptions:
     # kind (a line drawing gets `sketch`); the output says so.
     auto_adapter: bool = True
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
+    # Rig only when the picture surely reads as a humanoid character (rig.build.reads_as_character);
+    # the CLI turns it on for a .glb output (--no-rig turns it off), as other formats hold no skin.
+    auto_rig: bool = False
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
     # base: bottom on the floor (y = 0), centred in x and z; center: box centre
     pivot: str = AssetOptions.pivot
@@ -306,12 +309,16 @@ class Converter:
                 seed=seed,
                 variant=variant,
             ).merge_into(asset.provenance)
-            if options.rig:
-                from lift3d.rig.build import RigOptions, rig_mesh, rig_summary
+            if options.rig or options.auto_rig:
+                from lift3d.rig.build import RigOptions, reads_as_character, rig_mesh, rig_summary
 
                 with timer.stage("rig"):
-                    asset.rig = rig_mesh(asset.mesh, mesh, maps, RigOptions(animations=options.animations))
-                asset.provenance["rig"] = rig_summary(asset.rig)
+                    if options.rig or reads_as_character(maps.mask):
+                        asset.rig = rig_mesh(
+                            asset.mesh, mesh, maps, RigOptions(animations=options.animations)
+                        )
+                if asset.rig is not None:
+                    asset.provenance["rig"] = {**rig_summary(asset.rig), "automatic": not options.rig}
             assets.append(asset)
         return assets
 

@@ -108,7 +108,14 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         "--rig",
         action="store_true",
         help="add a skeleton, skin weights and animations to the GLB (humanoid joints where the picture "
-        "reads as one, else a chain along its limbs)",
+        "reads as one, else a chain along its limbs); with --kind frames of a humanoid, one rigged "
+        "character posed from every frame instead of a flipbook",
+    )
+    parser.add_argument(
+        "--no-rig",
+        action="store_true",
+        help="do not rig a picture that reads as a humanoid character (a .glb output is rigged "
+        "automatically when the outline surely is one)",
     )
     parser.add_argument(
         "--animations",
@@ -176,6 +183,10 @@ def run_convert(args: argparse.Namespace) -> int:
         options = replace(options, rig=True, animations=clips)
         if output.suffix.lower() not in (".glb", ""):
             raise OptionError(f"--rig writes a skinned .glb; {output.name} is not one")
+    if args.rig and args.no_rig:
+        raise OptionError("--rig and --no-rig contradict each other; give one")
+    if not args.rig and not args.no_rig and output.suffix.lower() in (".glb", ""):
+        options = replace(options, auto_rig=True)  # only a .glb holds a skin
     export = export_options(args)
     options = replace(options, mask=args.mask or "")
     if options.mask:  # refuse a wrong mask before loading the model
@@ -202,7 +213,7 @@ def run_convert(args: argparse.Namespace) -> int:
         "generate",
         "mesh",
         "asset",
-        *(["rig"] if options.rig else []),
+        *(["rig"] if options.rig or options.auto_rig else []),
     ] * options.variants
     begun: list[str] = []
     # Only a terminal gets the bar: piped, its carriage-return fragments would precede any error line.
@@ -225,7 +236,7 @@ def run_convert(args: argparse.Namespace) -> int:
     kind = assets[0].provenance.get("input_kind", "photo")
     for path in written:
         print(path)
-    if options.rig:
+    if "rig" in assets[0].provenance:
         print(rig_note(assets[0].provenance["rig"]), file=sys.stderr)
     if options.quads:
         from lift3d.asset.quads import quad_summary
@@ -248,6 +259,11 @@ def run_convert(args: argparse.Namespace) -> int:
 def rig_note(summary: dict) -> str:
     """One line saying what was rigged and how confidently."""
     clips = ", ".join(summary["clips"])
+    if summary.get("automatic"):
+        return (
+            f"recognised as a character: rigged as a humanoid ({len(summary['joints'])} joints, template "
+            f"fit confidence {summary['confidence']:.2f}); clips: {clips} (--no-rig turns this off)"
+        )
     if summary["skeleton"] == "humanoid":
         return (
             f"rigged as a humanoid ({len(summary['joints'])} joints, template fit confidence "
@@ -256,6 +272,17 @@ def rig_note(summary: dict) -> str:
     return (
         f"rigged with a chain skeleton ({len(summary['joints'])} joints along its limbs): the outline "
         f"does not read as a humanoid; clips: {clips}"
+    )
+
+
+def frames_rig_note(summary: dict) -> str:
+    """One line saying how the rigged character follows the frames."""
+    iou = summary["silhouette_iou"]
+    count, read = len(iou), len(summary["frames_read"])
+    blended = "" if read == count else f"; {count - read} with joints blended from their neighbours"
+    return (
+        f"rigged as a humanoid from frame {summary['rest_frame']} and posed from {count} frames{blended}; "
+        f"silhouette IoU mean {sum(iou) / count:.2f}, lowest {min(iou):.2f}; one clip: frames"
     )
 
 
@@ -360,6 +387,8 @@ def run_convert_kind(args: argparse.Namespace) -> int:
         written.append(save_preview([result], args.preview))
     for path in written:
         print(path)
+    if args.kind == "frames" and options.rig:
+        print(frames_rig_note(result.provenance["rig"]), file=sys.stderr)
     if args.kind == "plan" and not args.quiet:
         summary = result.summary()
         width, _, depth = summary["size_m"]

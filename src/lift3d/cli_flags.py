@@ -118,6 +118,7 @@ FLAG_NAMES = {
     "adapters": "--adapter",
     "auto_adapter": "--no-auto-adapter",
     "rig": "--rig",
+    "auto_rig": "--no-rig",
     "animations": "--animations",
     "mask": "--mask",
 }

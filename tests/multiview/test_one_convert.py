@@ -88,7 +88,7 @@ def test_every_kind_has_a_pipeline() -> None:
     [
         ("plan", ["--rig"], "--rig"),
         ("plan", ["--faces", "900"], "--faces"),
-        ("frames", ["--animations", "walk", "--rig"], "--rig"),
+        ("frames", ["--animations", "walk", "--rig"], "--animations"),  # --rig poses one character per frame
         ("frames", ["--mask", "m.png"], "--mask"),
         ("frames", ["--variants", "2"], "--variants"),
         ("ortho", ["--seed", "3"], "--seed"),

@@ -57,7 +57,7 @@ PIPELINES: dict[str, Pipeline] = {
     "frames": Pipeline(
         "frames",
         frames.FramesOptions,
-        ALL_FIELDS - {"variants", "rig", "animations", "mask"},
+        ALL_FIELDS - {"variants", "animations", "mask"},  # rig: one character posed per frame
         frames.run,
         lambda result, path, export, options: frames.save_frames(result, path, export=export),
         lambda path, export, options: frames.outputs(path, export),

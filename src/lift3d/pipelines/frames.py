@@ -1,6 +1,9 @@
 """Animated assets: frames of one character converted alike and played back from one GLB.
 
-Every frame becomes its own mesh (frames need not share topology), placed in one
+With `rig`, frames of a humanoid character become one skinned mesh and one clip: the
+character is built and rigged from its clearest frame, each frame's joints are found on
+its outline and the bones are turned to meet them (`lift3d.rig.pose`). Otherwise (and
+for anything that is not a character) every frame becomes its own mesh (frames need not share topology), placed in one
 shared frame: one scale for all frames (the tallest frame is `height_m` tall) and the
 origin at the bottom centre of all frames' boxes together, so a jump stays a jump and
 feet stay on the ground. The GLB holds one node per frame and an animation that shows
@@ -28,7 +31,8 @@ from lift3d.inputs import find_object
 from lift3d.inputs.sheets import check_grid, read_frames
 from lift3d.provenance import Provenance
 from lift3d.reconstruct.views import mask_box
-from lift3d.types import Asset, Picture
+from lift3d.rig.build import rig_summary
+from lift3d.types import OBJECT_FILL, Asset, Cutout, Picture
 
 _FLOAT = 5126  # glTF componentType of float32
 
@@ -55,11 +59,16 @@ class FramesOptions:
 
 @dataclass
 class FramesResult:
-    """One asset per frame, all in the shared frame (metres, origin at the bottom centre)."""
+    """One asset per frame, all in the shared frame (metres, origin at the bottom centre).
+
+    A rigged result has no per-frame meshes: `character` is the one rigged asset whose
+    only clip plays the frames.
+    """
 
     frames: list[Asset]
     frame_rate_fps: float
     provenance: dict = field(default_factory=dict)
+    character: Asset | None = None
 
 
 def convert_frames(
@@ -74,9 +83,11 @@ def convert_frames(
         pictures, label = list(source), "<pictures>"
     if len(pictures) < 2:
         raise InputError(f"frames needs at least 2 frames; {label} holds {len(pictures)}")
+    if options.convert.rig:  # one rigged character posed per frame instead of a flipbook
+        return convert_character_frames(pictures, label, options)
     boxes = np.array([mask_box(find_object(picture)) for picture in pictures], dtype=np.float64)
     converter = Converter(options.convert.generator)
-    convert_options = options.convert
+    convert_options = replace(options.convert, auto_rig=False)  # a flipbook's frames hold no skin
     height_m = convert_options.height_m
     metres_per_px = height_m / float(np.max(boxes[:, 3] - boxes[:, 1]))
     pivot = np.array([(boxes[:, 0].min() + boxes[:, 2].max()) / 2, boxes[:, 3].max()])
@@ -106,6 +117,118 @@ def convert_frames(
         },
     ).as_dict()
     return FramesResult(frames=frames, frame_rate_fps=options.frame_rate_fps, provenance=provenance)
+
+
+def _cutout_to_picture(points_rc: np.ndarray, cutout: Cutout, size_px: int) -> np.ndarray:
+    """(row, column) pixel centres of a cutout -> the same points in its picture (inverse of make_cutout)."""
+    x0, y0, x1, y1 = cutout.crop_box
+    scale = OBJECT_FILL * size_px / max(x1 - x0, y1 - y0)
+    centre = np.array([(y0 + y1) / 2, (x0 + x1) / 2])
+    return centre + (points_rc + 0.5 - size_px / 2) / scale - 0.5
+
+
+def _shrink_mask(mask: np.ndarray, scale: float) -> np.ndarray:
+    """The mask at `scale` times its size (area-averaged, then halfway), or itself at 1."""
+    if scale >= 1.0:
+        return mask
+    import cv2
+
+    size = (max(1, round(mask.shape[1] * scale)), max(1, round(mask.shape[0] * scale)))
+    return cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
+
+
+def convert_character_frames(pictures: Sequence[Picture], label: str, options: FramesOptions) -> FramesResult:
+    """Frames of one humanoid -> one rigged character whose clip follows every frame's outline.
+
+    The clearest frame (the surest humanoid reading) is built and rigged; its mask box
+    is the asset's box, which ties picture pixels to metres, so every frame's found
+    joints become targets in the asset's frame for `lift3d.rig.pose`. The frames are
+    taken to share one canvas, as a GIF's or a sprite sheet's do.
+    """
+    from lift3d.inputs.cutout import CutoutOptions, make_cutout
+    from lift3d.inputs.detect import locate_object
+    from lift3d.rig.pose import (
+        REFINE_HEIGHT_PX,
+        SilhouetteFit,
+        drop_misread,
+        frame_joints,
+        frame_poses,
+        picture_to_asset,
+        pose_clip,
+        refine_pose,
+    )
+
+    convert_options = options.convert
+    readings, masks = [], []
+    for picture in pictures:
+        found = locate_object(picture)
+        masks.append(found.mask)
+        cutout = make_cutout(
+            picture, CutoutOptions(size_px=convert_options.cutout_px, kind=found.kind), found.mask
+        )
+        joints = frame_joints(cutout.mask)
+        points = (
+            None if joints is None else _cutout_to_picture(joints.points, cutout, convert_options.cutout_px)
+        )
+        readings.append((points, 0.0 if joints is None else joints.confidence))
+    confidences = [confidence for _, confidence in readings]
+    rest = int(np.argmax(confidences))
+    if readings[rest][0] is None:
+        raise InputError(
+            f"--rig: no frame of {label} reads as a humanoid character (head, two arms, two legs apart); "
+            "leave out --rig for a flipbook of meshes"
+        )
+    converter = Converter(convert_options.generator)
+    character = converter.convert(pictures[rest], replace(convert_options, rig=True, animations=("idle",)))[0]
+    rig = character.rig
+    assert rig is not None
+    if rig.skeleton.kind != "humanoid":
+        raise InputError(
+            f"--rig: frame {rest} of {label} reads as a humanoid in 2D but its mesh was rigged with a chain; "
+            "leave out --rig for a flipbook of meshes"
+        )
+    vertices = np.asarray(character.mesh.vertices)
+    to_asset = picture_to_asset(masks[rest], vertices)
+    targets = [None if points is None else to_asset.apply(points) for points, _ in readings]
+    # a misread limb (or a frame whose trunk is misread) takes its pose from its neighbours'
+    targets = [drop_misread(rig.skeleton, found) for found in targets]
+    world, offsets = frame_poses(rig.skeleton, targets)
+    # then each pose is nudged until the mesh's silhouette matches the frame's outline
+    rows = np.flatnonzero(masks[rest].any(axis=1))
+    scale = min(1.0, REFINE_HEIGHT_PX / (rows[-1] - rows[0] + 1))
+    fit = SilhouetteFit.of_rig(vertices, np.asarray(character.mesh.faces), rig, to_asset, scale)
+    ik_iou, silhouette_iou = [], []
+    for index, mask in enumerate(masks):
+        small = _shrink_mask(mask, scale)
+        world[index], offsets[index], before, after = refine_pose(fit, small, world[index], offsets[index])
+        ik_iou.append(round(before, 3))
+        silhouette_iou.append(round(after, 3))
+    character.rig = replace(rig, clips=(pose_clip(rig.skeleton, world, offsets, options.frame_rate_fps),))
+    read = [index for index, found in enumerate(targets) if found is not None and not np.isnan(found).any()]
+    provenance = Provenance(
+        source=label,
+        input_kind="frames",
+        options=asdict(options),
+        model=converter.identity,
+        resolved=converter.resolved(convert_options),
+        seed=convert_options.seed,
+        extra={
+            "frames": [picture.source for picture in pictures],
+            "frame_rate_fps": options.frame_rate_fps,
+            "rig": {
+                **rig_summary(character.rig),
+                "rest_frame": rest,
+                "frames_read": read,  # every joint found; the others' missing joints were blended
+                "frame_confidence": [round(value, 3) for value in confidences],
+                "ik_iou": ik_iou,  # each frame's silhouette IoU from the joints alone
+                "silhouette_iou": silhouette_iou,  # and once refined against its outline
+            },
+        },
+    ).as_dict()
+    character.provenance = provenance
+    return FramesResult(
+        frames=[], frame_rate_fps=options.frame_rate_fps, provenance=provenance, character=character
+    )
 
 
 def _place(asset: Asset, box: np.ndarray, pivot: np.ndarray, metres_per_px: float, height_m: float) -> Asset:
@@ -203,6 +326,8 @@ def save_frames(
         target = target.with_suffix(".glb")
     if target.suffix.lower() != ".glb":
         raise OutputError(f"cannot write {target.name}: an animated sequence is written as .glb")
+    if result.character is not None:
+        return _save_character(result, target, export)
     planned = [target, target.with_suffix(".lift3d.json")]
     planned += [
         file
@@ -219,6 +344,19 @@ def save_frames(
     ):
         written += save_asset(asset, frame_path, replace(export, name=""))
     record = target.with_suffix(".lift3d.json")
+    write_bytes_atomic(record, json.dumps(result.provenance, indent=2, default=str).encode())
+    return [*written, record]
+
+
+def _save_character(result: FramesResult, target: Path, export: ExportOptions) -> list[Path]:
+    """The rigged character's skinned GLB (its one clip plays the frames) and the provenance JSON."""
+    from lift3d.export.gltf_skin import export_rigged_glb
+
+    character = result.character
+    assert character is not None and character.rig is not None
+    record = target.with_suffix(".lift3d.json")
+    refuse_to_replace([target, record], provenance_inputs(result.provenance))
+    written = export_rigged_glb(character, character.rig, target, export)
     write_bytes_atomic(record, json.dumps(result.provenance, indent=2, default=str).encode())
     return [*written, record]
 

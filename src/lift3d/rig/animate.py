@@ -1,4 +1,4 @@
-"""Built-in clips (idle, walk, wave, jump) as joint rotations, and linear blend skinning to play them.
+"""Built-in clips (idle, walk, wave, jump; a quadruped's walk) as joint rotations, and linear blend skinning to play them.
 
 Clips are made for each skeleton from its rest pose (the pose in the picture): a wave
 turns the right arm from wherever it rests to above the shoulder, a walk swings the
@@ -20,7 +20,7 @@ KEYS_PER_SECOND = 12
 UPPER_ARM_OUT = (0.85, 0.45, 0.2)  # wave: the raised upper arm's direction on the character's left
 
 
-def _turn(axis: Sequence[float], degrees: np.ndarray) -> np.ndarray:
+def _turn(axis: Sequence[float] | np.ndarray, degrees: np.ndarray) -> np.ndarray:
     """(K, 4) quaternions (x, y, z, w) of `degrees` about one axis."""
     unit = np.asarray(axis, dtype=np.float64) / np.linalg.norm(axis)
     return Rotation.from_rotvec(np.radians(np.asarray(degrees))[:, None] * unit[None]).as_quat()
@@ -155,6 +155,38 @@ HUMANOID_CLIPS: dict[str, Callable[[Skeleton], Clip]] = {
 }
 
 
+def quadruped_walk(skeleton: Skeleton) -> Clip:
+    """A four-beat walk in place: hind left, fore left, hind right, fore right, a quarter cycle apart.
+
+    Legs swing about the animal's own side axis (forward x up, forward from hips to
+    chest); each lower leg folds while its foot is carried forward (the fore knee
+    back, the hock forward). The head nods and the tail sways.
+    """
+    times, phase = _times(1.2)
+    index = skeleton.names.index
+    forward = skeleton.position("chest") - skeleton.position("hips")
+    forward[1] = 0.0
+    forward = (
+        forward / np.linalg.norm(forward) if np.linalg.norm(forward) > 1e-9 else np.array([1.0, 0.0, 0.0])
+    )
+    side_axis = np.cross(forward, [0.0, 1.0, 0.0])  # turning about it carries a foot forward
+    rotations = {}
+    for name, offset in (("back_{}.L", 0.0), ("front_{}.L", 0.25), ("back_{}.R", 0.5), ("front_{}.R", 0.75)):
+        cycle = 2 * np.pi * (phase + offset)
+        rotations[index(name.format("upper_leg"))] = _turn(side_axis, 15.0 * np.sin(cycle))
+        fold = 28.0 * np.clip(np.cos(cycle), 0.0, None)  # while the leg swings forward
+        sign = -1.0 if name.startswith("front") else 1.0
+        rotations[index(name.format("lower_leg"))] = _turn(side_axis, sign * fold)
+    rotations[index("head")] = _turn(side_axis, -4.0 * np.sin(4 * np.pi * phase))
+    rotations[index("tail")] = _turn([0.0, 1.0, 0.0], 12.0 * np.sin(2 * np.pi * phase))
+    bob = np.zeros((len(times), 3))
+    bob[:, 1] = 0.01 * _height(skeleton) * np.cos(4 * np.pi * phase)
+    return Clip("walk", times, rotations, bob)
+
+
+QUADRUPED_CLIPS: dict[str, Callable[[Skeleton], Clip]] = {"walk": quadruped_walk}
+
+
 def chain_sway(skeleton: Skeleton) -> Clip:
     """For a chain skeleton: every bone sways gently about the forward axis (tails, ears, tentacles)."""
     times, phase = _times(2.0)
@@ -166,7 +198,12 @@ def chain_sway(skeleton: Skeleton) -> Clip:
 
 
 def make_clips(skeleton: Skeleton, names: Sequence[str]) -> tuple[Clip, ...]:
-    """The asked-for clips (all four when `names` is empty) for a humanoid; a sway for a chain."""
+    """The asked-for clips (all four when `names` is empty) for a humanoid; a walk for a quadruped; a sway for a chain.
+
+    A quadruped has only its walk, whatever was asked for.
+    """
+    if skeleton.kind == "quadruped":
+        return tuple(clip(skeleton) for clip in QUADRUPED_CLIPS.values())
     if skeleton.kind != "humanoid":
         return (chain_sway(skeleton),)
     chosen = list(names) or list(HUMANOID_CLIPS)

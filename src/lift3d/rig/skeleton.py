@@ -70,7 +70,87 @@ HUMANOID_BONE_CHILD: dict[str, str] = {
 }
 HUMANOID_TIPS: tuple[str, ...] = ("head", "hand.L", "hand.R", "foot.L", "foot.R")
 
-SKELETON_KINDS = ("humanoid", "chain")
+# The documented quadruped skeleton (README, "Rigging"): 18 joints, each at the start of its
+# bone, the animal's own left `.L`. Seen from the side with its head toward +X, the viewer
+# sees its right side: `.R` legs are the near ones (+Z), `.L` the far ones.
+#
+# | joint              | parent             | sits at                                  |
+# |--------------------|--------------------|------------------------------------------|
+# | hips               | (root)             | the pelvis, between the hind hip joints  |
+# | spine              | hips               | the middle of the back                   |
+# | chest              | spine              | between the shoulders                    |
+# | neck               | chest              | the base of the neck                     |
+# | head               | neck               | the top of the neck (skull base)         |
+# | tail               | hips               | the root of the tail                     |
+# | front_upper_leg.L  | chest              | the shoulder joint                       |
+# | front_lower_leg.L  | front_upper_leg.L  | the elbow                                |
+# | front_foot.L       | front_lower_leg.L  | the wrist (front ankle)                  |
+# | back_upper_leg.L   | hips               | the hip joint                            |
+# | back_lower_leg.L   | back_upper_leg.L   | the knee (stifle)                        |
+# | back_foot.L        | back_lower_leg.L   | the hock (hind ankle)                    |
+# | (.R: the same four legs on the right)   |                                          |
+#
+# Leaf bones end at tips: the nose (head), the tail's end, each foot's toe.
+QUADRUPED_JOINTS: tuple[str, ...] = (
+    "hips",
+    "spine",
+    "chest",
+    "neck",
+    "head",
+    "tail",
+    "front_upper_leg.L",
+    "front_lower_leg.L",
+    "front_foot.L",
+    "front_upper_leg.R",
+    "front_lower_leg.R",
+    "front_foot.R",
+    "back_upper_leg.L",
+    "back_lower_leg.L",
+    "back_foot.L",
+    "back_upper_leg.R",
+    "back_lower_leg.R",
+    "back_foot.R",
+)
+QUADRUPED_PARENTS: dict[str, str | None] = {
+    "hips": None,
+    "spine": "hips",
+    "chest": "spine",
+    "neck": "chest",
+    "head": "neck",
+    "tail": "hips",
+    **{
+        f"{end}_{part}{side}": parent
+        for side in (".L", ".R")
+        for end, root in (("front", "chest"), ("back", "hips"))
+        for part, parent in (
+            ("upper_leg", root),
+            ("lower_leg", f"{end}_upper_leg{side}"),
+            ("foot", f"{end}_lower_leg{side}"),
+        )
+    },
+}
+QUADRUPED_BONE_CHILD: dict[str, str] = {
+    "hips": "spine",
+    "spine": "chest",
+    "chest": "neck",
+    "neck": "head",
+    **{
+        f"{end}_{part}{side}": f"{end}_{child}{side}"
+        for side in (".L", ".R")
+        for end in ("front", "back")
+        for part, child in (("upper_leg", "lower_leg"), ("lower_leg", "foot"))
+    },
+}
+QUADRUPED_TIPS: tuple[str, ...] = (
+    "head",
+    "tail",
+    "front_foot.L",
+    "front_foot.R",
+    "back_foot.L",
+    "back_foot.R",
+)
+
+SKELETON_KINDS = ("humanoid", "quadruped", "chain")
 
 
 @dataclass(frozen=True)
@@ -82,7 +162,7 @@ class Skeleton:
     toes); the skin weights are computed against these bone segments.
     """
 
-    kind: str  # humanoid | chain
+    kind: str  # humanoid | quadruped | chain
     names: tuple[str, ...]
     parents: tuple[int, ...]  # index of each joint's parent, -1 for the root
     positions: np.ndarray  # (J, 3) float64
@@ -108,21 +188,32 @@ class Skeleton:
         )
 
 
+def _table_skeleton(
+    kind: str,
+    names: tuple[str, ...],
+    parents: dict[str, str | None],
+    bone_child: dict[str, str],
+    joints: dict[str, np.ndarray],
+    tips: dict[str, np.ndarray],
+) -> Skeleton:
+    positions = np.array([joints[name] for name in names], dtype=np.float64)
+    tails = np.array(
+        [joints[bone_child[name]] if name in bone_child else tips[name] for name in names], dtype=np.float64
+    )
+    parent_index = tuple(-1 if parents[name] is None else names.index(parents[name]) for name in names)  # type: ignore[arg-type]
+    return Skeleton(kind, names, parent_index, positions, tails)
+
+
 def humanoid_skeleton(joints: dict[str, np.ndarray], tips: dict[str, np.ndarray]) -> Skeleton:
     """A humanoid Skeleton from joint positions by name and the five limb tips."""
-    positions = np.array([joints[name] for name in HUMANOID_JOINTS], dtype=np.float64)
-    tails = np.array(
-        [
-            joints[HUMANOID_BONE_CHILD[name]] if name in HUMANOID_BONE_CHILD else tips[name]
-            for name in HUMANOID_JOINTS
-        ],
-        dtype=np.float64,
+    return _table_skeleton("humanoid", HUMANOID_JOINTS, HUMANOID_PARENTS, HUMANOID_BONE_CHILD, joints, tips)
+
+
+def quadruped_skeleton(joints: dict[str, np.ndarray], tips: dict[str, np.ndarray]) -> Skeleton:
+    """A quadruped Skeleton from joint positions by name and the six tips (nose, tail end, four toes)."""
+    return _table_skeleton(
+        "quadruped", QUADRUPED_JOINTS, QUADRUPED_PARENTS, QUADRUPED_BONE_CHILD, joints, tips
     )
-    parents = tuple(
-        -1 if HUMANOID_PARENTS[name] is None else HUMANOID_JOINTS.index(HUMANOID_PARENTS[name])  # type: ignore[arg-type]
-        for name in HUMANOID_JOINTS
-    )
-    return Skeleton("humanoid", HUMANOID_JOINTS, parents, positions, tails)
 
 
 @dataclass(frozen=True)
