@@ -1,0 +1,130 @@
+"""The walkthrough page: its layout blocks walls and glass but not doors, and the page needs nothing online."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lift3d.cli import main
+from lift3d.export.walkthrough import BODY_RADIUS_M, EYE_HEIGHT_M, walk_layout
+from lift3d.pipelines.plan import save_plan
+from lift3d.reconstruct.plan import PlanOptions, PlanResult, convert_plan
+from tests.plans.conftest import Converted, l_shaped_plan
+
+URL = re.compile(r"""(?:src|href|action|url|import|from)\s*[=(]?\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def distance_to_segments(point: tuple[float, float], segments: list[list[float]]) -> float:
+    """Shortest distance from a point to any segment [X0, Z0, X1, Z1]."""
+    flat = np.asarray(segments, dtype=np.float64)
+    start, edge = flat[:, :2], flat[:, 2:] - flat[:, :2]
+    t = np.clip(
+        np.einsum("ij,ij->i", np.asarray(point) - start, edge) / np.einsum("ij,ij->i", edge, edge), 0, 1
+    )
+    return float(np.linalg.norm(start + t[:, None] * edge - np.asarray(point), axis=1).min())
+
+
+def inside(point: tuple[float, float], polygon: list[list[float]]) -> bool:
+    x, z = point
+    crossings = 0
+    for (x0, z0), (x1, z1) in zip(polygon, [*polygon[1:], polygon[0]], strict=True):
+        if (z0 > z) != (z1 > z) and x < (x1 - x0) * (z - z0) / (z1 - z0) + x0:
+            crossings += 1
+    return crossings % 2 == 1
+
+
+@pytest.fixture(scope="module")
+def l_plan() -> PlanResult:
+    return convert_plan(l_shaped_plan(), PlanOptions(scale_m_per_px=0.02))
+
+
+def test_l_shaped_plan_starts_in_the_wide_room_and_its_door_is_a_gap(l_plan: PlanResult) -> None:
+    layout = walk_layout(l_plan)
+    assert layout["eye_height_m"] == EYE_HEIGHT_M and layout["radius_m"] == BODY_RADIUS_M
+    start = tuple(layout["start"]["position_m"])
+    wide = next(room for room in layout["rooms"] if room["name"] == "room_1")
+    assert wide["area_m2"] > max(room["area_m2"] for room in layout["rooms"] if room is not wide)
+    assert any(inside(start, outline) for outline in wide["outline_m"])
+    # The wide room's inside is x 60..540 px, y 60..250 px: 9.6 x 3.8 m; its middle is farthest from walls.
+    assert distance_to_segments(start, layout["segments_m"]) == pytest.approx(1.9, abs=0.05)
+    # The inner face of the top wall (y = 60 px -> Z = -3.8 m) is a collision segment.
+    assert distance_to_segments((0.0, -3.8), layout["segments_m"]) < 0.01
+    # The door (x 100..160 px in the wall at y 250..260 px) leaves a 1.2 m gap; nearest is the corner
+    # of its leaf, open at the hinge jamb (x = -4.0 m) into the narrow room (from Z = 0.2 m): 0.57 m.
+    (door,) = layout["doors"]
+    assert door["centre_m"] == pytest.approx([-3.4, 0.1], abs=0.02)
+    assert distance_to_segments(tuple(door["centre_m"]), layout["segments_m"]) == pytest.approx(
+        0.57, abs=0.03
+    )
+    json.dumps(layout)  # plain JSON, as the page and the record carry it
+
+
+def test_held_out_plans_block_every_window_and_pass_every_door(heldout: list[Converted]) -> None:
+    for case in heldout:
+        layout = walk_layout(case.result)
+        segments = layout["segments_m"]
+        assert distance_to_segments(tuple(layout["start"]["position_m"]), segments) > BODY_RADIUS_M
+        largest = max(layout["rooms"], key=lambda room: room["area_m2"])
+        assert any(inside(tuple(layout["start"]["position_m"]), line) for line in largest["outline_m"])
+        # At knee height a window is wall (under its sill): the walker cannot stand in its middle.
+        for window in case.result.summary()["windows"]:
+            assert distance_to_segments(tuple(window["centre_m"]), segments) < BODY_RADIUS_M, window["name"]
+        for door in layout["doors"]:
+            assert distance_to_segments(tuple(door["centre_m"]), segments) > BODY_RADIUS_M, door["name"]
+
+
+def test_page_is_one_self_contained_file(tmp_path: Path, l_plan: PlanResult) -> None:
+    written = save_plan(l_plan, tmp_path / "house.html")
+    assert [path.name for path in written] == ["house.html", "house.lift3d.json"]
+    page = written[0].read_text(encoding="utf-8")
+    assert not URL.search(page)
+    assert "Copyright © 2010-2026 three.js authors" in page  # the MIT notice of the inlined three.js
+    import_map = json.loads(re.search(r'<script type="importmap">(.*?)</script>', page, re.DOTALL).group(1))
+    names = set(import_map["imports"])
+    modules = [page]
+    for url in import_map["imports"].values():
+        assert url.startswith("data:text/javascript;base64,")
+        modules.append(base64.b64decode(url.split(",", 1)[1]).decode("utf-8"))
+    # Every static import of every module is a name the map resolves (no URL, no relative path).
+    for text in modules:
+        for specifier in re.findall(
+            r"""^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]""", text, re.M
+        ):
+            assert specifier in names, specifier
+    assert "import(" not in modules[0]  # and the page loads nothing on demand
+    glb = re.search(r'<script type="application/octet-stream" id="walk-glb">(.*?)</script>', page, re.DOTALL)
+    assert base64.b64decode(glb.group(1))[:4] == b"glTF"
+    record = json.loads(written[1].read_text())
+    assert record["walkthrough"]["segments_m"] and len(record["rooms"]) == 2
+
+
+def test_cli_writes_the_page_and_refuses_what_it_cannot_write(tmp_path: Path, capsys) -> None:
+    drawing = tmp_path / "plan.png"
+    Image.fromarray((l_shaped_plan().rgb * 255).astype(np.uint8)).save(drawing)
+    output = tmp_path / "house.html"
+    assert main(["convert", str(drawing), "--kind", "plan", "--scale", "0.02", "-o", str(output)]) == 0
+    assert output.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert (tmp_path / "house.lift3d.json").is_file()
+    capsys.readouterr()
+
+    original = drawing.read_bytes()
+    link = tmp_path / "link.html"
+    link.symlink_to(drawing)
+    assert main(["convert", str(drawing), "--kind", "plan", "-o", str(link)]) != 0
+    error = capsys.readouterr().err.strip()
+    assert "replace the input" in error and "\n" not in error
+    assert drawing.read_bytes() == original
+
+    for flags, word in ((["--up", "z"], "Y-up"), (["--pivot", "center"], "Y-up")):
+        away = tmp_path / "away.html"
+        assert main(["convert", str(drawing), "--kind", "plan", "-o", str(away), *flags]) != 0
+        error = capsys.readouterr().err.strip()
+        assert word in error and "\n" not in error and not away.exists()
+    assert main(["convert", str(drawing), "--kind", "plan", "-o", str(tmp_path / "house.txt")]) != 0
+    assert ".html" in capsys.readouterr().err
