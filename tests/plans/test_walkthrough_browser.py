@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lift3d.export import ExportOptions
-from lift3d.export.gltf import plan_glb
-from lift3d.export.walkthrough import BODY_RADIUS_M, WALKTHROUGH_JS, walk_layout
+from lift3d.export.walkthrough import BODY_RADIUS_M, WALKTHROUGH_JS
 from lift3d.pipelines.plan import save_plan
 from lift3d.reconstruct.plan import PlanOptions, PlanResult, convert_plan
 from tests.plans.conftest import l_shaped_plan
@@ -135,33 +131,63 @@ def test_offline_page_loads_walks_and_stops_at_walls(tmp_path: Path, l_plan: Pla
     context.close()
 
 
-def test_studio_runs_the_same_walkthrough_module(tmp_path: Path, l_plan: PlanResult, browser) -> None:
+def test_studio_offers_walk_through_for_a_plan_result(tmp_path: Path, l_plan: PlanResult, browser) -> None:
+    """A done plan job (its GLB and its record, as save_plan writes them) gets a Walk through button."""
     pytest.importorskip("fastapi", reason="the studio extra is not installed: pip install 'lift3d[studio]'")
     pytest.importorskip("uvicorn", reason="the studio extra is not installed: pip install 'lift3d[studio]'")
     from tests.serve.serve_helpers import running_server
 
-    glb = base64.b64encode(plan_glb(l_plan.model.scene, ExportOptions(), "house")).decode()
-    layout = json.dumps(walk_layout(l_plan))
+    glb_path, record_path = save_plan(l_plan, tmp_path / "model_0.glb")
+    files = {path.name: path.read_bytes() for path in (glb_path, record_path)}
+    job_id = "0" * 32
+    job = {
+        "id": job_id,
+        "status": "done",
+        "progress": 1.0,
+        "stage": "done",
+        "error": None,
+        "source": "plan.png",
+        "options": {"convert": {"seed": 0}},
+        "queue_position": None,
+        "created_at": 0.0,
+        "started_at": 0.0,
+        "finished_at": 0.0,
+        "url": f"/api/jobs/{job_id}",
+        "files": [
+            {
+                "name": name,
+                "kind": kind,
+                "variant": 0,
+                "bytes": len(files[name]),
+                "url": f"/api/jobs/{job_id}/files/{name}",
+            }
+            for name, kind in (("model_0.glb", "glb"), ("model_0.lift3d.json", "provenance"))
+        ],
+    }
+
+    # The server does not take plans yet (issue 18 item 5): its jobs API answers with this plan job.
+    def answer(route) -> None:
+        path = route.request.url.split("/api/", 1)[1]
+        if path.startswith("jobs?"):
+            route.fulfill(json={"jobs": [job]})
+        elif path == f"jobs/{job_id}":
+            route.fulfill(json=job)
+        else:
+            route.fulfill(body=files[path.rsplit("/", 1)[1]])
+
     with running_server(tmp_path / "studio", "") as url:
         problems: list[str] = []
-        page = browser.new_page(viewport={"width": 480, "height": 320})
+        page = browser.new_page(viewport={"width": 640, "height": 420})
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.route("**/api/jobs**", answer)
         page.goto(f"{url}/")
-        served = page.evaluate("fetch('walkthrough.js').then((response) => response.text())")
-        assert served == WALKTHROUGH_JS.read_text(encoding="utf-8")
-        # What the studio's Walk through button does with a plan's GLB and its record's layout.
-        page.evaluate(
-            """async ([glb, layout]) => {
-                const { startWalkthrough } = await import("./walkthrough.js");
-                const bytes = Uint8Array.from(atob(glb), (c) => c.charCodeAt(0));
-                const overlay = document.createElement("div");
-                Object.assign(overlay.style, { position: "fixed", inset: "0" });
-                document.body.append(overlay);
-                startWalkthrough(overlay, bytes.buffer, JSON.parse(layout));
-            }""",
-            [glb, layout],
-        )
+        served = page.evaluate("() => fetch('walkthrough.js').then((response) => response.text())")
+        assert served == WALKTHROUGH_JS.read_text(encoding="utf-8")  # one source for page and studio
+        page.click("#jobs li a")
+        page.click("button[data-walkthrough]", timeout=60_000)
         page.wait_for_function("() => window.walkthrough?.state().loaded === '1'", timeout=60_000)
         walk_the_l_plan(page)
+        page.click("#walkthrough button")
+        page.wait_for_function("() => !window.walkthrough && !document.getElementById('walkthrough')")
         assert problems == []
