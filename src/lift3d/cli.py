@@ -40,7 +40,8 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         nargs="+",
         help="picture file: PNG, JPEG, WebP or TIFF (alpha, if any, is the object mask); "
         "--kind ortho takes one sheet or front, side, top; --kind views takes several pictures; "
-        "--kind frames takes a folder, GIF or sprite sheet",
+        "--kind frames takes a folder, GIF or sprite sheet; "
+        "--kind plan takes a plan and, optionally, an elevation of its facade (sets the heights)",
     )
     parser.add_argument(
         "--kind",

@@ -7,8 +7,10 @@ import json
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+import trimesh
 from PIL import Image
 from scipy import ndimage
 
@@ -150,3 +152,55 @@ def test_cli_writes_the_page_and_refuses_what_it_cannot_write(tmp_path: Path, ca
         assert word in error and "\n" not in error and not away.exists()
     assert main(["convert", str(drawing), "--kind", "plan", "-o", str(tmp_path / "house.txt")]) != 0
     assert ".html" in capsys.readouterr().err
+
+
+def elevation_drawing(px_per_m: float = 40.0) -> np.ndarray:
+    """The L-shaped plan's 10 m facade as outlines: walls 3.0 m, a door 2.2 m, two windows 1.0-2.3 m."""
+    image = np.full((200, 480, 3), 255, dtype=np.uint8)
+
+    def box(x0_m: float, bottom_m: float, x1_m: float, top_m: float) -> None:
+        ground_px, left_px = 170, 40
+
+        def corner(x_m: float, y_m: float) -> tuple[int, int]:
+            return round(left_px + x_m * px_per_m), round(ground_px - y_m * px_per_m)
+
+        cv2.rectangle(image, corner(x0_m, top_m), corner(x1_m, bottom_m), (0, 0, 0), 2)
+
+    box(0.0, 0.0, 10.0, 3.0)
+    box(4.5, 0.0, 5.5, 2.2)
+    for left_m in (1.0, 7.5):
+        box(left_m, 1.0, left_m + 1.5, 2.3)
+    return image
+
+
+def test_an_elevation_sets_wall_door_and_window_heights(tmp_path: Path, capsys) -> None:
+    drawing, elevation = tmp_path / "plan.png", tmp_path / "front.png"
+    Image.fromarray((l_shaped_plan().rgb * 255).astype(np.uint8)).save(drawing)
+    Image.fromarray(elevation_drawing()).save(elevation)
+    output = tmp_path / "house.glb"
+    command = [
+        "convert",
+        str(drawing),
+        str(elevation),
+        "--kind",
+        "plan",
+        "--scale",
+        "0.02",
+        "-o",
+        str(output),
+    ]
+    assert main(command) == 0
+    options = json.loads((tmp_path / "house.lift3d.json").read_text())["options"]
+    # Read between stroke centres: within a pixel (2.5 cm).
+    assert options["wall_height_m"] == pytest.approx(3.0, abs=0.03)
+    assert options["door_height_m"] == pytest.approx(2.2, abs=0.03)
+    assert options["window_sill_m"] == pytest.approx(1.0, abs=0.03)
+    assert options["window_top_m"] == pytest.approx(2.3, abs=0.03)
+    scene = trimesh.load(output)
+    assert scene.bounds[1][1] == pytest.approx(options["wall_height_m"], abs=1e-3)
+    capsys.readouterr()
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((100, 100, 3), 255, dtype=np.uint8)).save(blank)
+    assert main(["convert", str(drawing), str(blank), "--kind", "plan", "-o", str(tmp_path / "b.glb")]) != 0
+    error = capsys.readouterr().err.strip()
+    assert "no facade outline" in error and "\n" not in error

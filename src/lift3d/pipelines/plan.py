@@ -10,13 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from lift3d.api import ConvertOptions
-from lift3d.errors import OptionError, OutputError
+from lift3d.errors import InputError, OptionError, OutputError
 from lift3d.export import ExportOptions
 from lift3d.export.gltf import plan_glb
 from lift3d.export.walkthrough import walk_layout, walkthrough_html
 from lift3d.files import atomic_path, refuse_to_replace, write_bytes_atomic
 from lift3d.inputs.read import read_picture
 from lift3d.reconstruct.plan import PlanOptions, PlanResult, convert_plan
+from lift3d.reconstruct.plan_elevation import read_elevation
 from lift3d.types import Picture
 
 # .glb: the scene for any viewer or editor; .html: one page with a first-person walkthrough of it.
@@ -73,10 +74,35 @@ def save_plan(
 
 
 def run(sources: Sequence[str | os.PathLike], options: ConvertOptions, plan: PlanOptions) -> PlanResult:
-    """The table's entry: one plan drawing."""
-    if len(sources) != 1:
-        raise OptionError("--kind plan takes one picture")
-    return convert_plan_file(sources[0], plan)
+    """The table's entry: one plan drawing, and optionally an elevation of its facade for the heights."""
+    if len(sources) not in (1, 2):
+        raise OptionError("--kind plan takes a plan picture and, optionally, an elevation picture")
+    if len(sources) == 2 and plan.wall_height_m != PlanOptions.wall_height_m:
+        raise OptionError("give --wall-height or an elevation drawing, not both")
+    result = convert_plan_file(sources[0], plan)
+    if len(sources) == 1:
+        return result
+    return convert_plan_file(sources[0], heights_from_elevation(result, sources[1], plan))
+
+
+def heights_from_elevation(result: PlanResult, path: str | os.PathLike, options: PlanOptions) -> PlanOptions:
+    """The options with the wall, door and window heights an elevation drawing shows (its width is the plan's)."""
+    heights = read_elevation(read_picture(path), result.summary()["size_m"][0])
+    door_m, sill_m, top_m = options.door_height_m, options.window_sill_m, options.window_top_m
+    if heights.door_m is not None:
+        door_m = min(heights.door_m, heights.wall_m)
+    if heights.window_sill_m is not None and heights.window_top_m is not None:
+        sill_m, top_m = heights.window_sill_m, min(heights.window_top_m, heights.wall_m)
+    try:
+        return replace(
+            options,
+            wall_height_m=heights.wall_m,
+            door_height_m=door_m,
+            window_sill_m=sill_m,
+            window_top_m=top_m,
+        )
+    except OptionError as error:
+        raise InputError(f"the elevation {path} gives heights that do not fit: {error}") from None
 
 
 def outputs(path: str | os.PathLike, export: ExportOptions, pivot: str = "base") -> list[Path]:
