@@ -188,6 +188,6 @@ def test_studio_offers_walk_through_for_a_plan_result(tmp_path: Path, l_plan: Pl
         page.click("button[data-walkthrough]", timeout=60_000)
         page.wait_for_function("() => window.walkthrough?.state().loaded === '1'", timeout=60_000)
         walk_the_l_plan(page)
-        page.click("#walkthrough button")
-        page.wait_for_function("() => !window.walkthrough && !document.getElementById('walkthrough')")
+        page.click("#walk-overlay button")
+        page.wait_for_function("() => !window.walkthrough && !document.getElementById('walk-overlay')")
         assert problems == []

@@ -210,7 +210,7 @@ async function openWalkthrough(glbFile, layout) {
   const { startWalkthrough } = await import("../walkthrough.js");
   const overlay = document.createElement("div");
   Object.assign(overlay.style, { position: "fixed", inset: "0", zIndex: "10" }); // CSSOM: the page's CSP allows it
-  overlay.id = "walkthrough";
+  overlay.id = "walk-overlay";
   const close = document.createElement("button");
   close.textContent = "Close";
   Object.assign(close.style, { position: "absolute", right: "12px", top: "12px", zIndex: "1" });
