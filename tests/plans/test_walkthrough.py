@@ -1,4 +1,4 @@
-"""The walkthrough page: its layout blocks walls and glass but not doors, and the page needs nothing online."""
+"""The walkthrough page: its layout blocks walls and glass but not doors, it needs nothing online; elevations set heights."""
 
 from __future__ import annotations
 
