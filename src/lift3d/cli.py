@@ -44,7 +44,8 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
         nargs="+",
         help="picture file: PNG, JPEG, WebP or TIFF (alpha, if any, is the object mask); "
         "--kind ortho takes one sheet or front, side, top; --kind views takes several pictures; "
-        "--kind frames takes a folder, GIF or sprite sheet",
+        "--kind frames takes a folder, GIF or sprite sheet; "
+        "--kind plan takes a plan and, optionally, an elevation of its facade (sets the heights)",
     )
     parser.add_argument(
         "--kind",
@@ -101,7 +102,8 @@ def add_convert(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        help="output file; .glb (default), .obj (+.mtl +_basecolor.png), .ply, .stl or .usdz [default: INPUT.glb]",
+        help="output file; .glb (default), .obj (+.mtl +_basecolor.png), .ply, .stl or .usdz; "
+        "a plan also .html (an offline walkthrough page) [default: INPUT.glb]",
     )
     add_conversion_flags(parser)
     parser.add_argument(
@@ -366,7 +368,9 @@ def run_convert_kind(args: argparse.Namespace) -> int:
     refuse_unused(args.kind, options, FLAG_NAMES)
     if args.preview and args.kind in ("frames", "plan"):
         raise OptionError(f"--preview means nothing for --kind {args.kind}; leave it out")
-    suffixes = (".glb",) if args.kind in ("frames", "plan") else None
+    from lift3d.pipelines.plan import OUTPUT_SUFFIXES as PLAN_SUFFIXES
+
+    suffixes = {"frames": (".glb",), "plan": PLAN_SUFFIXES}.get(args.kind)
     default_output = Path(args.input[0]).with_suffix(".glb").name
     output = (
         check_output_path(args.output or default_output, suffixes=suffixes)

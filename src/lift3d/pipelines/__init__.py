@@ -68,7 +68,7 @@ PIPELINES: dict[str, Pipeline] = {
         frozenset({"pivot"}),
         plan.run,
         lambda result, path, export, options: plan.save_plan(result, path, export, pivot=options.pivot),
-        lambda path, export, options: plan.outputs(path, export),
+        lambda path, export, options: plan.outputs(path, export, options.pivot),
     ),
 }
 

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import lift3d
 from lift3d.api import GENERATORS, OPTION_RANGES, Converter, ConvertOptions
 from lift3d.errors import Lift3DError, OptionError
+from lift3d.export.walkthrough import WALKTHROUGH_JS
 from lift3d.files import write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
 from lift3d.serve.draw import draw_router
@@ -210,6 +211,13 @@ def create_app(
     def draw() -> HTMLResponse:
         return HTMLResponse(
             draw_page, headers={"Content-Security-Policy": draw_policy, "Cache-Control": "no-cache"}
+        )
+
+    @app.get("/walkthrough.js", include_in_schema=False)
+    def walkthrough_module() -> FileResponse:
+        """The plan walkthrough: one source for the studio and the offline page (lift3d.export)."""
+        return FileResponse(
+            WALKTHROUGH_JS, media_type="text/javascript", headers={"Cache-Control": "no-cache"}
         )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

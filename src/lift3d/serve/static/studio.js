@@ -169,6 +169,7 @@ function showResults(job) {
     }
     card.append(canvas, footer);
     if (files.glb) viewers.push(new Viewer(canvas, files.glb.url.replace(/^\//, "")));
+    if (files.glb && files.provenance) offerWalkthrough(footer, files);
     return card;
   });
   const preview = job.files.find((file) => file.kind === "preview");
@@ -210,6 +211,38 @@ function downloadButton(file, text) {
     }
   });
   return button;
+}
+
+// A floor plan's record carries a walkthrough layout: offer to walk through the building,
+// with the same module the offline page of `lift3d convert plan.png -o house.html` runs.
+async function offerWalkthrough(footer, files) {
+  let record;
+  try {
+    record = await (await api(files.provenance.url.replace(/^\//, ""))).json();
+  } catch {
+    return; // no record, no walkthrough; the model itself is still shown
+  }
+  if (!record.walkthrough) return;
+  const button = document.createElement("button");
+  button.textContent = "Walk through";
+  button.dataset.walkthrough = "1";
+  button.addEventListener("click", () => openWalkthrough(files.glb, record.walkthrough).catch((error) => showError(error.message)));
+  footer.append(button);
+}
+
+async function openWalkthrough(glbFile, layout) {
+  const glb = await (await api(glbFile.url.replace(/^\//, ""))).arrayBuffer();
+  const { startWalkthrough } = await import("../walkthrough.js");
+  const overlay = document.createElement("div");
+  Object.assign(overlay.style, { position: "fixed", inset: "0", zIndex: "10" }); // CSSOM: the page's CSP allows it
+  overlay.id = "walk-overlay";
+  const close = document.createElement("button");
+  close.textContent = "Close";
+  Object.assign(close.style, { position: "absolute", right: "12px", top: "12px", zIndex: "1" });
+  document.body.append(overlay);
+  const walk = startWalkthrough(overlay, glb, layout);
+  overlay.append(close);
+  close.addEventListener("click", () => { walk.dispose(); overlay.remove(); });
 }
 
 // One interactive view of a GLB; renders only when the camera moves or the size changes.
