@@ -10,6 +10,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lift3d.api import Converter, ConvertOptions, StageTimer, convert, save, save_preview
 from lift3d.errors import Lift3DError
@@ -304,7 +305,7 @@ class WorkerPool:
 def stored_options(record: dict) -> ConvertOptions:
     """The options a job was queued with, read back from JSON (whose lists were tuples)."""
 
-    def as_tuple(value: object) -> object:
+    def as_tuple(value: Any) -> Any:
         return tuple(as_tuple(item) for item in value) if isinstance(value, list) else value
 
     return ConvertOptions(**{name: as_tuple(value) for name, value in record.items()})
