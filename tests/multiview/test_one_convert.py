@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -132,9 +133,36 @@ def convert_over_http(client, kind: str, source: Path, target: Path) -> None:
     target.write_bytes(client.get(glb["url"]).content)
 
 
+# Where each input goes in a batch's folder: a kind is named in the entry's name.
+BATCH_ENTRIES = {
+    "picture": "egg.png",
+    "ortho": "sheet.ortho.png",
+    "views": "turn.views",
+    "frames": "wave.frames",
+    "plan": "house.plan.png",
+}
+
+
+@pytest.fixture(scope="module")
+def batch_output(inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One batch over a folder holding every kind, with the options of the picture's CLI run."""
+    from lift3d.batch import BatchOptions, run_batch
+
+    folder = tmp_path_factory.mktemp("batch")
+    for kind, entry in BATCH_ENTRIES.items():
+        if inputs[kind].is_dir():
+            shutil.copytree(inputs[kind], folder / "in" / entry)
+        else:
+            (folder / "in").mkdir(exist_ok=True)
+            shutil.copy(inputs[kind], folder / "in" / entry)
+    summary = run_batch(BatchOptions(folder / "in", folder / "out"), FAST)
+    assert (summary.converted, summary.failed) == (len(BATCH_ENTRIES), 0), summary.failures
+    return folder / "out"
+
+
 @pytest.mark.parametrize("kind", list(CASES))
 def test_cli_api_http_and_batch_give_the_same_mesh(
-    kind: str, inputs: dict[str, Path], tmp_path: Path, http_client
+    kind: str, inputs: dict[str, Path], tmp_path: Path, http_client, batch_output: Path
 ) -> None:
     flags, options, kind_options = CASES[kind]
     sources = [str(path) for path in files_of(inputs[kind])] if kind == "views" else [str(inputs[kind])]
@@ -145,7 +173,8 @@ def test_cli_api_http_and_batch_give_the_same_mesh(
     assert by_api in written and by_api.with_suffix(".lift3d.json") in written
     by_http = tmp_path / "http.glb"
     convert_over_http(http_client, kind, inputs[kind], by_http)
-    assert mesh_hash(by_cli) == mesh_hash(by_api) == mesh_hash(by_http)
+    by_batch = batch_output / f"{BATCH_ENTRIES[kind].split('.')[0]}.glb"
+    assert mesh_hash(by_cli) == mesh_hash(by_api) == mesh_hash(by_http) == mesh_hash(by_batch)
 
 
 def test_every_kind_has_a_pipeline() -> None:
