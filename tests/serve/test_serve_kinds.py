@@ -48,7 +48,9 @@ def assert_refused(response, status: int, *words: str) -> None:
         assert word in message, message
 
 
-def test_frames_job_gives_an_animated_glb_named_after_the_first_frame(client: TestClient) -> None:
+def test_frames_job_gives_an_animated_glb_named_after_the_first_frame(
+    client: TestClient, data_dir: Path
+) -> None:
     frames = [(f"wave_{index}.png", frame_png(index)) for index in range(3)]
     created = post(client, frames, kind="frames", fps="12", **FAST)
     assert created.status_code == 201, created.text
@@ -67,6 +69,10 @@ def test_frames_job_gives_an_animated_glb_named_after_the_first_frame(client: Te
     [animation] = document["animations"]
     times = document["accessors"][animation["samplers"][0]["input"]]
     assert times["max"] == [pytest.approx(3 / 12)]  # three frames at 12 fps, the last held a frame
+    [record] = by_kind["provenance"]
+    provenance = client.get(record["url"]).text
+    assert "wave_2.png" in provenance  # the frames as uploaded ...
+    assert str(data_dir) not in provenance  # ... never the server's folders
 
 
 def test_a_plan_job_gives_its_scene_and_summary(client: TestClient, tmp_path: Path) -> None:

@@ -800,7 +800,12 @@ def _upload_body_schema() -> dict[str, Any]:
     schema.pop("description", None)
     schema.pop("additionalProperties", None)
     schema["properties"] = {
-        "file": {"type": "string", "format": "binary", "description": "the picture: PNG, JPEG, WebP or TIFF"},
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "the picture: PNG, JPEG, WebP or TIFF; repeat the field for a kind that takes "
+            "several (views, frames, ortho's front, side and top), in order",
+        },
         **schema["properties"],
     }
     schema["required"] = ["file"]

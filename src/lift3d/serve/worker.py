@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import re
 import shutil
@@ -15,7 +16,7 @@ from typing import Any
 from lift3d.api import Converter, ConvertOptions, StageTimer, convert, save, save_preview
 from lift3d.errors import Lift3DError
 from lift3d.export import ExportOptions, output_files
-from lift3d.files import atomic_path
+from lift3d.files import atomic_path, write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
 from lift3d.serve.decode_budget import DecodeBudget
 from lift3d.serve.kinds import kind_options
@@ -299,7 +300,31 @@ class WorkerPool:
             written.update(pipeline.save(result, stem.with_suffix(f".{extension}"), export, options))
             if extension == "obj":
                 written.add(_zip_obj(stem))
+        named = dict(zip(job.options["inputs"], job.options["sources"], strict=True))
+        for path in written:
+            if path.name.endswith(".lift3d.json"):
+                _name_uploads(path, folder, named)
         return sorted(path.relative_to(folder).as_posix() for path in written)
+
+
+def _name_uploads(record: Path, folder: Path, named: dict[str, str]) -> None:
+    """Name the inputs in a provenance record as the client uploaded them, never by the server's folders."""
+    replacements = [(str(folder / stored), upload) for stored, upload in named.items()]
+    replacements += [(str(folder / INPUTS_DIR), "uploaded frames"), (str(folder), "")]
+
+    def renamed(value: Any) -> Any:
+        if isinstance(value, str):
+            for server_path, upload in replacements:
+                value = value.replace(server_path, upload)
+            return value
+        if isinstance(value, list):
+            return [renamed(item) for item in value]
+        if isinstance(value, dict):
+            return {key: renamed(item) for key, item in value.items()}
+        return value
+
+    text = json.dumps(renamed(json.loads(record.read_text())), indent=2)
+    write_bytes_atomic(record, text.encode())
 
 
 def stored_options(record: dict) -> ConvertOptions:
