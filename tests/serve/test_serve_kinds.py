@@ -93,11 +93,15 @@ def test_a_plan_job_gives_its_scene_and_summary(client: TestClient, tmp_path: Pa
 
 def test_usdz_and_every_other_format_download(client: TestClient) -> None:
     pytest.importorskip("pxr", reason="usd-core is not installed")
-    created = post(client, [("mug.png", disc_png())], formats="glb,obj,stl,ply,usdz", **FAST)
+    created = post(client, [("my mug.png", disc_png())], formats="glb,obj,stl,ply,usdz", **FAST)
     job = wait_for_job(lambda url: client.get(url).json(), created.json()["id"])
     assert job["status"] == "done", job["error"]
     names = {file["download_name"] for file in job["files"]}
-    assert {"mug.glb", "mug_obj.zip", "mug.stl", "mug.ply", "mug.usdz"} <= names
+    assert {"my mug.glb", "my mug_obj.zip", "my mug.stl", "my mug.ply", "my mug.usdz"} <= names
+    obj_zip = next(file for file in job["files"] if file["kind"] == "obj.zip")
+    with zipfile.ZipFile(io.BytesIO(client.get(obj_zip["url"]).content)) as archive:
+        assert sorted(archive.namelist()) == ["my_mug.mtl", "my_mug.obj", "my_mug_basecolor.png"]
+        assert b"mtllib my_mug.mtl" in archive.read("my_mug.obj")
     usdz = next(file for file in job["files"] if file["kind"] == "usdz")
     with zipfile.ZipFile(io.BytesIO(client.get(usdz["url"]).content)) as package:
         assert any(name.endswith(".usdc") for name in package.namelist())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import logging
 import re
 import shutil
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from typing import Any
 
 from lift3d.api import Converter, ConvertOptions, StageTimer, convert, save, save_preview
 from lift3d.errors import Lift3DError
-from lift3d.export import ExportOptions, output_files
+from lift3d.export import ExportOptions, save_asset
 from lift3d.files import atomic_path, write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
 from lift3d.serve.decode_budget import DecodeBudget
@@ -254,7 +256,7 @@ class WorkerPool:
             self._interruptible.disarm()
         on_stage("save")
         self._interruptible.disarm()
-        return write_results(assets, folder, formats, _export(job))
+        return write_results(assets, folder, formats, _export(job), job)
 
     def _convert_kind(
         self, job: Job, folder: Path, kind: str, options: ConvertOptions, formats: list[str]
@@ -299,7 +301,8 @@ class WorkerPool:
             stem = folder / f"{RESULT_STEM}_0"
             written.update(pipeline.save(result, stem.with_suffix(f".{extension}"), export, options))
             if extension == "obj":
-                written.add(_zip_obj(stem))
+                name = download_name(job, f"{stem.name}.obj")
+                written.add(_zip_obj(stem, lambda path: pipeline.save(result, path, export, options), name))
         named = dict(zip(job.options["inputs"], job.options["sources"], strict=True))
         for path in written:
             if path.name.endswith(".lift3d.json"):
@@ -357,7 +360,11 @@ def download_name(job: Job, name: str) -> str:
 
 
 def write_results(
-    assets: list[Asset], folder: Path, formats: list[str], export: ExportOptions | None = None
+    assets: list[Asset],
+    folder: Path,
+    formats: list[str],
+    export: ExportOptions | None = None,
+    job: Job | None = None,
 ) -> list[str]:
     """Write every asset in every format; return the file names written, relative to `folder`."""
     written: set[Path] = set()
@@ -371,17 +378,29 @@ def write_results(
                     )
                 )
         if "obj" in formats:
-            written.add(_zip_obj(stem))
+            name = download_name(job, f"{stem.name}.obj") if job else f"{stem.name}.obj"
+            written.add(_zip_obj(stem, functools.partial(save_asset, asset, options=export), name))
     if "preview" in formats:
         save_preview(assets, folder / PREVIEW_NAME)
         written.add(folder / PREVIEW_NAME)
     return sorted(path.name for path in written)
 
 
-def _zip_obj(stem: Path) -> Path:
-    """One download holding the .obj with the .mtl and texture it names."""
+def _zip_obj(stem: Path, write: Callable[[Path], list[Path]], name: str) -> Path:
+    """One download holding the .obj with the .mtl and texture it names, all named after the picture.
+
+    `write` exports the .obj at a given path: the .obj names its sidecars after its own file,
+    so it is written again under the picture's name (spaces become underscores, which an
+    `mtllib` line cannot hold).
+    """
     target = stem.with_name(f"{stem.name}_obj.zip")
-    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for file in output_files(stem.with_suffix(".obj")):
-            archive.write(file, file.name)
+    obj_name = re.sub(r"\s+", "_", Path(name).stem) + ".obj"
+    with (
+        tempfile.TemporaryDirectory(prefix="lift3d-obj-") as scratch,
+        atomic_path(target) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for file in write(Path(scratch) / obj_name):
+            if file.suffix.lower() != ".json":
+                archive.write(file, file.name)
     return target
