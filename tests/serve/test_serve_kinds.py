@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,3 +175,57 @@ def test_a_single_picture_job_is_unchanged(client: TestClient) -> None:
     assert job["status"] == "done" and job["kind"] == "picture"
     kinds = {file["kind"] for file in job["files"]}
     assert {"glb", "obj.zip", "stl", "preview"} <= kinds and "usdz" not in kinds
+
+
+@pytest.fixture
+def slow_carving(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, list[str]]:
+    """Carving that waits (in Python, so it can be interrupted) for up to 30 s before it runs."""
+    from lift3d.pipelines import views
+
+    entered, interrupted = threading.Event(), []
+    carve = views.carve_views
+
+    def waiting_carve(*args: object, **kwargs: object) -> object:
+        entered.set()
+        deadline = time.monotonic() + 30
+        try:
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+        except BaseException as error:
+            interrupted.append(type(error).__name__)
+            raise
+        return carve(*args, **kwargs)
+
+    monkeypatch.setattr(views, "carve_views", waiting_carve)
+    return entered, interrupted
+
+
+def test_deleting_a_running_views_job_stops_it_mid_stage(
+    client: TestClient, data_dir: Path, slow_carving: tuple[threading.Event, list[str]]
+) -> None:
+    entered, interrupted = slow_carving
+    created = post(client, [(f"v{index}.png", disc_png()) for index in range(3)], kind="views").json()
+    assert entered.wait(60), "the views job never started carving"
+    assert client.delete(created["url"]).status_code == 204
+    deadline = time.monotonic() + 10
+    while not interrupted or (data_dir / "jobs" / created["id"]).exists():
+        assert time.monotonic() < deadline, "the deleted job kept running or left its files"
+        time.sleep(0.05)
+    assert interrupted == ["_Deleted"] and client.get(created["url"]).status_code == 404
+
+
+def test_a_views_job_cut_short_by_a_stop_finishes_after_the_restart(
+    data_dir: Path, slow_carving: tuple[threading.Event, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, interrupted = slow_carving
+    settings = ServerSettings(data_dir=data_dir)
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        files = [(f"v{index}.png", disc_png()) for index in range(3)]
+        created = post(client, files, kind="views", azimuths="0,120,240", formats="glb").json()
+        assert entered.wait(60), "the views job never started carving"
+    assert interrupted == ["_Stopped"]
+    monkeypatch.undo()  # carving at full speed again
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        job = wait_for_job(lambda url: client.get(url).json(), created["id"])
+        assert job["status"] == "done", job["error"]
+        assert [file["download_name"] for file in job["files"] if file["kind"] == "glb"] == ["v0.glb"]
