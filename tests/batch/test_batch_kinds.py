@@ -5,29 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import trimesh
-from batch_pictures import FAST_OPTIONS, object_picture
+from batch_pictures import FAST_OPTIONS, object_picture, write_frames, write_plan
 from PIL import Image
 
 from lift3d.batch import BatchOptions, run_batch
 from lift3d.batch.plan import find_pictures, kind_of
-from lift3d.data.plans import HELDOUT_PLAN_SEED, generate_plan
-
-
-def write_frames(folder: Path, count: int) -> None:
-    """A disc sliding right, one RGBA frame each (named so only natural order is right)."""
-    folder.mkdir(parents=True)
-    rows, cols = np.mgrid[0:64, 0:64]
-    for index in range(count):
-        rgba = np.zeros((64, 64, 4), np.uint8)
-        rgba[(cols - 20 - 3 * index) ** 2 + (rows - 32) ** 2 < 144] = (40, 90, 200, 255)
-        Image.fromarray(rgba).save(folder / f"frame_{index}.png")
-
-
-def write_plan(path: Path) -> None:
-    rgb = generate_plan(HELDOUT_PLAN_SEED).picture().rgb
-    Image.fromarray(np.clip(rgb * 255, 0, 255).astype(np.uint8)).save(path)
 
 
 def test_names_carry_the_kind() -> None:
@@ -69,6 +52,8 @@ def test_a_mixed_batch_converts_each_kind_and_a_rerun_redoes_nothing(tmp_path: P
     animation = trimesh.load(output_dir / "walk.glb", force="scene")
     assert len(animation.geometry) == 3  # one node per frame
     assert (output_dir / "walk_frame_002.glb").is_file()
+    provenance = json.loads((output_dir / "walk.lift3d.json").read_text())
+    assert provenance["frames"][0] == "walk.frames/frame_0.png"  # as in the input folder, not a scratch one
     summary = json.loads((output_dir / "house.lift3d.json").read_text())
     assert summary["rooms"] and summary["doors"]
     records = {

@@ -22,6 +22,7 @@ from lift3d.batch.plan import BatchItem
 from lift3d.errors import InputError, Lift3DError
 from lift3d.export import ExportOptions
 from lift3d.inputs.read import read_picture_bytes
+from lift3d.provenance import renamed_paths
 from lift3d.types import Asset
 
 MAX_WARNINGS = 10  # distinct warning messages kept per picture
@@ -169,6 +170,11 @@ def _convert_kind(data: bytes | dict[str, bytes], item: BatchItem, job: BatchJob
         target.parent.mkdir()
         written = pipeline.save(result, target, ExportOptions(), options)
         files = {(stem.parent / path.name).as_posix(): path.read_bytes() for path in written}
+        # The provenance names the input as it lies in the input folder, not in this scratch folder.
+        replacements = [(str(entry), item.input), (scratch, "")]
+        for name in [name for name in files if name.endswith(".lift3d.json")]:
+            record = renamed_paths(json.loads(files[name]), replacements)
+            files[name] = json.dumps(record, indent=2).encode()
     return Outcome(item.input, files=files, faces=_faces(result), model=_model(result))
 
 

@@ -20,6 +20,7 @@ from lift3d.errors import Lift3DError
 from lift3d.export import ExportOptions, save_asset
 from lift3d.files import atomic_path, write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
+from lift3d.provenance import renamed_paths
 from lift3d.serve.decode_budget import DecodeBudget
 from lift3d.serve.kinds import kind_options
 from lift3d.serve.store import Job, JobStore
@@ -314,19 +315,7 @@ def _name_uploads(record: Path, folder: Path, named: dict[str, str]) -> None:
     """Name the inputs in a provenance record as the client uploaded them, never by the server's folders."""
     replacements = [(str(folder / stored), upload) for stored, upload in named.items()]
     replacements += [(str(folder / INPUTS_DIR), "uploaded frames"), (str(folder), "")]
-
-    def renamed(value: Any) -> Any:
-        if isinstance(value, str):
-            for server_path, upload in replacements:
-                value = value.replace(server_path, upload)
-            return value
-        if isinstance(value, list):
-            return [renamed(item) for item in value]
-        if isinstance(value, dict):
-            return {key: renamed(item) for key, item in value.items()}
-        return value
-
-    text = json.dumps(renamed(json.loads(record.read_text())), indent=2)
+    text = json.dumps(renamed_paths(json.loads(record.read_text()), replacements), indent=2)
     write_bytes_atomic(record, text.encode())
 
 
