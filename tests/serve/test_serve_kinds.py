@@ -229,3 +229,26 @@ def test_a_views_job_cut_short_by_a_stop_finishes_after_the_restart(
         job = wait_for_job(lambda url: client.get(url).json(), created["id"])
         assert job["status"] == "done", job["error"]
         assert [file["download_name"] for file in job["files"] if file["kind"] == "glb"] == ["v0.glb"]
+
+
+def animated_gif(count: int) -> bytes:
+    stream = io.BytesIO()
+    frames = [Image.open(io.BytesIO(frame_png(index))).convert("RGB") for index in range(count)]
+    frames[0].save(stream, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    return stream.getvalue()
+
+
+def test_an_animated_gif_is_one_frames_upload_and_its_frames_count_against_the_pixel_limit(
+    data_dir: Path,
+) -> None:
+    settings = ServerSettings(data_dir=data_dir, max_pixels=64 * 64 * 3)
+    with TestClient(create_app(settings), base_url="http://localhost") as capped_client:
+        created = post(capped_client, [("wave.gif", animated_gif(3))], kind="frames", **FAST)
+        assert created.status_code == 201, created.text
+        job = wait_for_job(lambda url: capped_client.get(url).json(), created.json()["id"])
+        assert job["status"] == "done", job["error"]
+        assert len([file for file in job["files"] if file["kind"] == "frame"]) == 3
+        too_many = post(capped_client, [("long.gif", animated_gif(4))], kind="frames", **FAST)
+        assert_refused(too_many, 422, "long.gif", "4 frames of 64x64")
+        # A picture job reads the first frame only: the same GIF is one picture.
+        assert post(capped_client, [("long.gif", animated_gif(4))], **FAST).status_code == 201

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import lift3d
 from lift3d.api import GENERATORS, OPTION_RANGES, Converter, ConvertOptions
-from lift3d.errors import Lift3DError, OptionError
+from lift3d.errors import InputError, Lift3DError, OptionError
 from lift3d.files import write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
 from lift3d.serve.kinds import (
@@ -353,7 +353,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         sources = [safe_upload_name(filename) for filename, _ in received]
         suffixes = []
         for (_, data), source in zip(received, sources, strict=True):
-            decode = functools.partial(_decode_in_budget, studio, data, source)
+            decode = functools.partial(_decode_in_budget, studio, data, source, options["kind"] == "frames")
             suffixes.append(await anyio.to_thread.run_sync(decode, limiter=studio.decode_limiter))
         job_id = uuid.uuid4().hex
         folder = job_dir(settings.jobs_dir, job_id)
@@ -592,17 +592,29 @@ def _split_form(items: list[tuple[str, str | UploadFile]]) -> tuple[list[UploadF
     return uploads, given
 
 
-def _decode_in_budget(studio: StudioService, data: bytes, source: str) -> str:
-    """Decode the upload to refuse a bad picture now; return the file suffix its format takes."""
+def _decode_in_budget(studio: StudioService, data: bytes, source: str, every_frame: bool = False) -> str:
+    """Decode the upload to refuse a bad picture now; return the file suffix its format takes.
+
+    `every_frame`: the job reads every frame of an animation, so they count against the pixel limit.
+    """
     from PIL import Image
 
     with studio.decode_budget.reserve(data):
         read_picture_bytes(data, source, max_pixels=studio.settings.max_pixels)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return SUFFIXES.get(image.format or "", ".tif")
+            width, height = image.size
+            frames = int(getattr(image, "n_frames", 1))
+            suffix = SUFFIXES.get(image.format or "", ".tif")
     except Exception:  # decoded above, so a TIFF only tifffile reads
         return ".tif"
+    # Only the first frame of an animation was decoded above; frames jobs read them all.
+    if every_frame and width * height * frames > studio.settings.max_pixels:
+        raise InputError(
+            f"cannot read {source}: {frames} frames of {width}x{height} exceed the "
+            f"{studio.settings.max_pixels:,} pixels allowed on this server"
+        )
+    return suffix
 
 
 def _find_outline(studio: StudioService, data: bytes, source: str) -> CutoutOut:

@@ -66,9 +66,10 @@ class DecodeBudget:
                 warnings.simplefilter("ignore")
                 with Image.open(io.BytesIO(data)) as image:
                     width, height = image.size
+                    frames = int(getattr(image, "n_frames", 1))  # an animation's frames are all kept
         except Exception:  # a TIFF only tifffile reads, or not a picture: the reader will say
             return self.limit_bytes
-        return width * height * PEAK_BYTES_PER_PIXEL
+        return width * height * frames * PEAK_BYTES_PER_PIXEL
 
     def reserve(self, data: bytes) -> contextlib.AbstractContextManager[None]:
         """Hold the decode peak of one picture."""
