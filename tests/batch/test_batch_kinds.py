@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import trimesh
 from batch_pictures import FAST_OPTIONS, object_picture, write_frames, write_plan
 from PIL import Image
@@ -75,3 +76,19 @@ def test_a_mixed_batch_converts_each_kind_and_a_rerun_redoes_nothing(tmp_path: P
     changed = run_batch(batch, FAST_OPTIONS)
     assert (changed.converted, changed.done_before) == (1, 2)  # only the folder whose frames changed
     assert len(trimesh.load(output_dir / "walk.glb", force="scene").geometry) == 4
+
+
+def test_a_views_folder_takes_its_cameras_file(tmp_path: Path) -> None:
+    folder = tmp_path / "in" / "ball.views"
+    folder.mkdir(parents=True)
+    rows, cols = np.mgrid[0:96, 0:96]
+    for index in range(3):  # a ball looks the same from every side
+        rgba = np.zeros((96, 96, 4), np.uint8)
+        rgba[(cols - 48) ** 2 + (rows - 48) ** 2 < 900] = (200, 60 + 60 * index, 40, 255)
+        Image.fromarray(rgba).save(folder / f"side_{index}.png")
+    cameras = [{"picture": f"side_{index}.png", "azimuth_deg": 100.0 * index} for index in (2, 0, 1)]
+    (folder / "cameras.json").write_text(json.dumps(cameras))
+    summary = run_batch(BatchOptions(tmp_path / "in", tmp_path / "out"), FAST_OPTIONS)
+    assert (summary.converted, summary.failed) == (1, 0), summary.failures
+    provenance = json.loads((tmp_path / "out" / "ball.lift3d.json").read_text())
+    assert [camera["azimuth_deg"] for camera in provenance["cameras"]] == [0.0, 100.0, 200.0]

@@ -4,6 +4,7 @@ An input is a picture, or an entry whose name carries its kind (the kinds of `li
 a folder `walk.frames/`, `mug.views/` or `bracket.ortho/` is one input made of its pictures
 (in natural name order), and a picture `house.plan.png`, `bracket.ortho.png` or
 `walk.frames.gif` is one input of that kind. Each becomes `walk.glb`, `house.glb` ...
+A views folder may hold `cameras.json` (as `lift3d convert --cameras` reads it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lift3d.errors import InputError
 # Kinds a folder can hold (several pictures), and kinds one picture file can be.
 FOLDER_KINDS = ("ortho", "views", "frames")
 FILE_KINDS = ("ortho", "frames", "plan")
+CAMERAS_NAME = "cameras.json"  # a views folder's cameras, matched to its pictures by name
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def _item(relative: str, path: Path, output_stem: str, lowered_patterns: list[st
             ),
             key=natural_key,
         )
+        if kind == "views" and (path / CAMERAS_NAME).is_file():
+            members.append(CAMERAS_NAME)  # part of the input: a changed camera redoes the carving
         try:
             stats = [(path / name).stat() for name in members]
         except OSError:

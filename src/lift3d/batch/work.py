@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lift3d.api import Converter, ConvertOptions, convert, load_converter, save, variant_paths
-from lift3d.batch.plan import BatchItem
+from lift3d.batch.plan import CAMERAS_NAME, BatchItem
 from lift3d.errors import InputError, Lift3DError
 from lift3d.export import ExportOptions
 from lift3d.inputs.read import read_picture_bytes
@@ -156,16 +156,22 @@ def _convert_kind(data: bytes | dict[str, bytes], item: BatchItem, job: BatchJob
     with tempfile.TemporaryDirectory(prefix="lift3d-batch-") as scratch:
         folder = Path(scratch) / "in"
         entry = folder / PurePosixPath(item.input).name
+        specific = None
         if isinstance(data, dict):
             entry.mkdir(parents=True)
             for name, content in data.items():
                 (entry / name).write_bytes(content)
-            sources = [entry] if item.kind == "frames" else [entry / name for name in data]
+            pictures = [entry / name for name in data if name != CAMERAS_NAME]
+            sources = [entry] if item.kind == "frames" else pictures
+            if CAMERAS_NAME in data:
+                from lift3d.pipelines.views import ViewsOptions
+
+                specific = ViewsOptions(cameras=entry / CAMERAS_NAME)
         else:
             folder.mkdir()
             entry.write_bytes(data)
             sources = [entry]
-        result = convert(sources, options, kind=item.kind)
+        result = convert(sources, options, kind=item.kind, kind_options=specific)
         target = Path(scratch) / "out" / f"{stem.name}.{job.format}"
         target.parent.mkdir()
         written = pipeline.save(result, target, ExportOptions(), options)
