@@ -58,9 +58,8 @@ def find_pictures(
 ) -> list[BatchItem]:
     """Every file under `input_dir` matching a pattern, and every kind's folder, sorted.
 
-    Hidden files and `skip_dir` are left out. A kind's folder holds the files in it that match.
-
-    Hidden files include the temporary files of an interrupted atomic write; `skip_dir`
+    A kind's folder holds the files in it that match. Hidden files and `skip_dir` are left
+    out: hidden files include the temporary files of an interrupted atomic write; `skip_dir`
     is the output folder when it lies inside the input folder. Folder symlinks are not
     followed, so a link loop cannot make the scan endless.
     """

@@ -552,6 +552,7 @@ def available_formats() -> list[str]:
 
 
 def _kinds_out(settings: ServerSettings) -> dict[str, KindOut]:
+    """Each kind's files, fields and formats, the shared fields taken from what its pipeline uses."""
     from lift3d.pipelines import PIPELINES
 
     form_fields = [name for name in JobForm.model_fields if name not in KIND_FIELDS and name != "kind"]
@@ -560,13 +561,11 @@ def _kinds_out(settings: ServerSettings) -> dict[str, KindOut]:
     for kind, rules in KINDS.items():
         uses = PIPELINES[kind].uses
         shared = [name for name in form_fields if name == "formats" or inverse.get(name, name) in uses]
-        if "adapters" in uses:
-            shared.append("adapters")
         out[kind] = KindOut(
             files=rules.files_help,
             min_files=rules.min_files,
             max_files=min(rules.max_files or settings.max_files_per_job, settings.max_files_per_job),
-            fields=sorted(set(shared)) + list(rules.fields),
+            fields=shared + list(rules.fields),
             formats=[name for name in rules.formats if name in available_formats()],
             default_formats=list(rules.default_formats),
         )
