@@ -73,6 +73,14 @@ function pick(files) {
   if (picked.src) URL.revokeObjectURL(picked.src);
   picked.src = URL.createObjectURL(files[0]);
   picked.hidden = false;
+  // The other pictures of a kind that takes several, small, in the order they are sent.
+  for (const thumb of $("thumbs").children) URL.revokeObjectURL(thumb.src);
+  $("thumbs").replaceChildren(...[...files].slice(1, 24).map((file) => {
+    const thumb = new Image();
+    thumb.src = URL.createObjectURL(file);
+    thumb.alt = file.name;
+    return thumb;
+  }));
   const names = [...files].map((file) => file.name);
   $("drop-hint").textContent = names.length > 1 ? `${names.length} files: ${names.join(", ")}` : names[0];
   $("submit").disabled = false;
