@@ -252,3 +252,16 @@ def test_an_animated_gif_is_one_frames_upload_and_its_frames_count_against_the_p
         assert_refused(too_many, 422, "long.gif", "4 frames of 64x64")
         # A picture job reads the first frame only: the same GIF is one picture.
         assert post(capped_client, [("long.gif", animated_gif(4))], **FAST).status_code == 201
+
+
+def test_a_sprite_sheet_is_cut_by_the_grid_given(client: TestClient) -> None:
+    sheet = Image.new("RGBA", (128, 64), (0, 0, 0, 0))
+    for index in range(4):  # four frames side by side, as 4x1; read as 2x1 they would be two
+        sheet.paste(Image.open(io.BytesIO(frame_png(index))).resize((32, 64)), (32 * index, 0))
+    stream = io.BytesIO()
+    sheet.save(stream, format="PNG")
+    created = post(client, [("run.png", stream.getvalue())], kind="frames", frames_grid="4x1", **FAST)
+    assert created.status_code == 201, created.text
+    job = wait_for_job(lambda url: client.get(url).json(), created.json()["id"])
+    assert job["status"] == "done", job["error"]
+    assert len([file for file in job["files"] if file["kind"] == "frame"]) == 4
