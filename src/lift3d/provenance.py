@@ -54,3 +54,20 @@ def merge_records(first: dict[str, Any], second: dict[str, Any]) -> dict[str, An
         elif merged[key] != value:
             raise ValueError(f"provenance key {key!r} written twice with different values")
     return merged
+
+
+def renamed_paths(record: Any, replacements: list[tuple[str, str]]) -> Any:
+    """The record with every path in `replacements` named otherwise, in any string it appears in.
+
+    A server or a batch converts files it copied to a folder of its own; its users know them
+    by the names they gave, and must not see (nor diff on) the scratch folder's.
+    """
+    if isinstance(record, str):
+        for path, name in replacements:
+            record = record.replace(path, name)
+        return record
+    if isinstance(record, list):
+        return [renamed_paths(item, replacements) for item in record]
+    if isinstance(record, dict):
+        return {key: renamed_paths(item, replacements) for key, item in record.items()}
+    return record

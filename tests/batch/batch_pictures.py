@@ -60,3 +60,21 @@ def write_bad_pictures(folder: Path) -> list[Path]:
     blank.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.full((SIZE_PX, SIZE_PX, 3), 255, np.uint8)).save(blank)
     return [truncated, blank]
+
+
+def write_frames(folder: Path, count: int) -> None:
+    """A disc sliding right, one RGBA frame each (named so only natural order is right)."""
+    folder.mkdir(parents=True)
+    rows, cols = np.mgrid[0:64, 0:64]
+    for index in range(count):
+        rgba = np.zeros((64, 64, 4), np.uint8)
+        rgba[(cols - 20 - 3 * index) ** 2 + (rows - 32) ** 2 < 144] = (40, 90, 200, 255)
+        Image.fromarray(rgba).save(folder / f"frame_{index}.png")
+
+
+def write_plan(path: Path) -> None:
+    """The held-out generated floor plan, as a drawing."""
+    from lift3d.data.plans import HELDOUT_PLAN_SEED, generate_plan
+
+    rgb = generate_plan(HELDOUT_PLAN_SEED).picture().rgb
+    Image.fromarray(np.clip(rgb * 255, 0, 255).astype(np.uint8)).save(path)

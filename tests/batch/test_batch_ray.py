@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from batch_pictures import FAST_OPTIONS, write_bad_pictures, write_pictures
+from batch_pictures import FAST_OPTIONS, write_bad_pictures, write_frames, write_pictures, write_plan
 
 from lift3d.batch import BatchOptions, run_batch
 from lift3d.batch.manifest import MANIFEST_NAME
@@ -42,16 +42,18 @@ def test_ray_batch_matches_the_local_batch(tmp_path: Path, local_ray: None) -> N
     input_dir = tmp_path / "pictures"
     write_pictures(input_dir, 5)
     write_bad_pictures(input_dir)
+    write_frames(input_dir / "chairs" / "spin.frames", 3)  # a folder sent to an actor as its files' bytes
+    write_plan(input_dir / "house.plan.png")
     local = run_batch(BatchOptions(input_dir, tmp_path / "local"), FAST_OPTIONS)
     on_ray = run_batch(BatchOptions(input_dir, tmp_path / "ray", ray_address="auto", workers=2), FAST_OPTIONS)
 
-    assert (on_ray.converted, on_ray.failed) == (local.converted, local.failed) == (5, 2)
+    assert (on_ray.converted, on_ray.failed) == (local.converted, local.failed) == (7, 2)
     assert results(tmp_path / "ray") == results(tmp_path / "local")
     assert outputs(tmp_path / "ray") == outputs(tmp_path / "local")  # byte for byte
     assert ray.is_initialized()  # a session the caller started is left running
 
     resumed = run_batch(BatchOptions(input_dir, tmp_path / "ray", ray_address="auto"), FAST_OPTIONS)
-    assert (resumed.converted, resumed.done_before, resumed.failed_before) == (0, 5, 2)
+    assert (resumed.converted, resumed.done_before, resumed.failed_before) == (0, 7, 2)
 
 
 def test_actor_bigger_than_any_machine_is_refused(tmp_path: Path, local_ray: None) -> None:

@@ -1,15 +1,28 @@
-"""One convert for every kind: the CLI and the Python API give the same meshes; flags of another kind are refused."""
+"""One convert for every kind: the CLI, the Python API, the HTTP API and batch give the same meshes.
+
+Flags of another kind are refused.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
-from mv_shapes import cad_part, character_frames, normalised, ortho_sheet, to_trimesh
+from mv_shapes import (
+    cad_part,
+    character_frames,
+    normalised,
+    ortho_sheet,
+    synthetic_object,
+    to_trimesh,
+    turntable_pictures,
+)
 from PIL import Image
 
 from lift3d.api import ConvertOptions, convert, convert_to_files
@@ -52,31 +65,116 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         frame.save(frames / f"frame_{index}.png")
     plan_rgb = generate_plan(HELDOUT_PLAN_SEED).picture().rgb
     Image.fromarray(np.clip(plan_rgb * 255, 0, 255).astype(np.uint8)).save(folder / "plan.png")
+    views = folder / "turn"
+    views.mkdir()
+    for index, picture in enumerate(turntable_pictures(*synthetic_object(3), [0.0, 90.0, 180.0, 270.0], 96)):
+        alpha = picture.alpha if picture.alpha is not None else np.ones(picture.rgb.shape[:2])
+        rgba = np.dstack([picture.rgb, alpha])
+        Image.fromarray(np.clip(rgba * 255, 0, 255).astype(np.uint8)).save(views / f"view_{index}.png")
     return {
         "picture": folder / "egg.png",
         "ortho": folder / "sheet.png",
+        "views": views,
         "frames": frames,
         "plan": folder / "plan.png",
     }
 
 
+def files_of(source: Path) -> list[Path]:
+    """The pictures a source stands for: a folder's in name order, or the one file."""
+    return sorted(source.iterdir()) if source.is_dir() else [source]
+
+
 CASES = {
     "picture": (FAST_FLAGS, FAST, None),
     "ortho": (ASSET_FLAGS, ConvertOptions(max_faces=1500, texture_px=64), OrthoOptions()),
+    "views": (ASSET_FLAGS, ConvertOptions(max_faces=1500, texture_px=64), None),
     "frames": (FAST_FLAGS, FAST, FramesOptions()),
     "plan": (["--quiet"], ConvertOptions(), PlanOptions()),
 }
+# The HTTP form's fields for the same options (names follow the CLI flags).
+FORM_FIELDS = {
+    "picture": {"generator": "inflate", "faces": "1500", "texture_size": "64"},
+    "ortho": {"faces": "1500", "texture_size": "64"},
+    "views": {"faces": "1500", "texture_size": "64"},
+    "frames": {"generator": "inflate", "faces": "1500", "texture_size": "64"},
+    "plan": {},
+}
+
+
+@pytest.fixture(scope="module")
+def http_client(tmp_path_factory: pytest.TempPathFactory):
+    """An in-process server with one worker (its lifespan runs inside the block)."""
+    pytest.importorskip("fastapi", reason="the studio extra is not installed")
+    pytest.importorskip("httpx", reason="the TestClient needs httpx")
+    from fastapi.testclient import TestClient
+
+    from lift3d.serve.app import create_app
+    from lift3d.serve.settings import ServerSettings
+
+    settings = ServerSettings(data_dir=tmp_path_factory.mktemp("server"))
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        yield client
+
+
+def convert_over_http(client, kind: str, source: Path, target: Path) -> None:
+    """Upload the source's pictures as one job, wait for it, download its GLB to `target`."""
+    uploads = [("file", (path.name, path.read_bytes(), "image/png")) for path in files_of(source)]
+    fields = {**FORM_FIELDS[kind], "kind": kind, "formats": "glb"}
+    created = client.post("/api/jobs", files=uploads, data=fields)
+    assert created.status_code == 201, created.text
+    deadline = time.monotonic() + 300
+    while (job := client.get(created.json()["url"]).json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["status"] == "done", job["error"]
+    glb = next(file for file in job["files"] if file["kind"] == "glb")
+    assert glb["download_name"] == f"{files_of(source)[0].stem}.glb"  # named after the picture
+    target.write_bytes(client.get(glb["url"]).content)
+
+
+# Where each input goes in a batch's folder: a kind is named in the entry's name.
+BATCH_ENTRIES = {
+    "picture": "egg.png",
+    "ortho": "sheet.ortho.png",
+    "views": "turn.views",
+    "frames": "wave.frames",
+    "plan": "house.plan.png",
+}
+
+
+@pytest.fixture(scope="module")
+def batch_output(inputs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One batch over a folder holding every kind, with the options of the picture's CLI run."""
+    from lift3d.batch import BatchOptions, run_batch
+
+    folder = tmp_path_factory.mktemp("batch")
+    for kind, entry in BATCH_ENTRIES.items():
+        if inputs[kind].is_dir():
+            shutil.copytree(inputs[kind], folder / "in" / entry)
+        else:
+            (folder / "in").mkdir(exist_ok=True)
+            shutil.copy(inputs[kind], folder / "in" / entry)
+    summary = run_batch(BatchOptions(folder / "in", folder / "out"), FAST)
+    assert (summary.converted, summary.failed) == (len(BATCH_ENTRIES), 0), summary.failures
+    return folder / "out"
 
 
 @pytest.mark.parametrize("kind", list(CASES))
-def test_cli_and_api_give_the_same_mesh(kind: str, inputs: dict[str, Path], tmp_path: Path) -> None:
+def test_cli_api_http_and_batch_give_the_same_mesh(
+    kind: str, inputs: dict[str, Path], tmp_path: Path, http_client, batch_output: Path
+) -> None:
     flags, options, kind_options = CASES[kind]
+    sources = [str(path) for path in files_of(inputs[kind])] if kind == "views" else [str(inputs[kind])]
     by_cli = tmp_path / "cli.glb"
-    assert main(["convert", str(inputs[kind]), "--kind", kind, "-o", str(by_cli), *flags]) == 0
+    assert main(["convert", *sources, "--kind", kind, "-o", str(by_cli), *flags]) == 0
     by_api = tmp_path / "api.glb"
-    _, written = convert_to_files(inputs[kind], by_api, options, kind=kind, kind_options=kind_options)
+    _, written = convert_to_files(sources, by_api, options, kind=kind, kind_options=kind_options)
     assert by_api in written and by_api.with_suffix(".lift3d.json") in written
-    assert mesh_hash(by_cli) == mesh_hash(by_api)
+    by_http = tmp_path / "http.glb"
+    convert_over_http(http_client, kind, inputs[kind], by_http)
+    by_batch = batch_output / f"{BATCH_ENTRIES[kind].split('.')[0]}.glb"
+    assert mesh_hash(by_cli) == mesh_hash(by_api) == mesh_hash(by_http) == mesh_hash(by_batch)
 
 
 def test_every_kind_has_a_pipeline() -> None:

@@ -99,7 +99,9 @@ def test_studio_converts_shows_and_downloads_a_picture(live_server: str, tmp_pat
             with page.expect_download() as download_info:
                 page.locator("article[data-variant='0'] button[data-download=glb]").click()
             download = download_info.value
-            assert download.suggested_filename == "model_0.glb"
+            assert (
+                download.suggested_filename == "red disc_0.glb"
+            )  # named after the picture, as the CLI names it
             target = tmp_path / "downloaded.glb"
             download.save_as(target)
         finally:

@@ -14,6 +14,12 @@ picture. Run the same command again after a crash or Ctrl-C: a picture is skippe
 says ok and its outputs exist, unless the picture file or the settings changed since. Pictures that
 failed are skipped too, unless --retry-failed is given.
 
+Other kinds of input (as `lift3d convert --kind`) are named by their entry: a folder walk.frames/,
+mug.views/ or bracket.ortho/ is one input made of its pictures (natural name order), and a picture
+house.plan.png, bracket.ortho.png or walk.frames.gif is one input of that kind; they become walk.glb,
+house.glb ... Each takes the options its kind uses (a plan ignores --faces); frames and plans are .glb.
+A views folder may hold cameras.json (as `lift3d convert --cameras` reads it).
+
 Ray: `ray start --head` on one machine, `ray start --address=HEAD_IP:6379` on the others (each with
 lift3d[cluster] installed), then `lift3d batch IN OUT --ray auto` on the head, or
 `--ray ray://HEAD_IP:10001` from elsewhere. Pictures are read and outputs written by this command,

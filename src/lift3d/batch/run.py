@@ -12,8 +12,13 @@ from pathlib import Path
 from lift3d.api import ConvertOptions, saved_files, variant_paths
 from lift3d.batch.manifest import FAILED, OK, ItemRecord, Manifest, fsync_files
 from lift3d.batch.options import EXIT_SOME_FAILED, BatchOptions
+<<<<<<< HEAD
 from lift3d.batch.plan import BatchItem, find_pictures, real_path
 from lift3d.batch.work import BatchJob, Outcome
+=======
+from lift3d.batch.plan import BatchItem, find_pictures
+from lift3d.batch.work import BatchJob, Outcome, kind_options
+>>>>>>> kinds
 from lift3d.errors import InputError, OutputError
 from lift3d.files import refuse_to_replace, write_file_set
 
@@ -129,6 +134,11 @@ def run_batch(
 def planned_outputs(item: BatchItem, job: BatchJob, output_dir: Path) -> list[Path]:
     """Every file converting `item` writes (each variant's model, sidecars and provenance)."""
     model = output_dir / f"{item.output_stem}.{job.format}"
+    if item.kind != "picture":
+        from lift3d.export import ExportOptions
+        from lift3d.pipelines import pipeline_for
+
+        return pipeline_for(item.kind).outputs(model, ExportOptions(), kind_options(job.options, item.kind))
     return [file for target in variant_paths(model, job.options.variants) for file in saved_files(target)]
 
 
@@ -153,7 +163,7 @@ def _is_current(record: ItemRecord, item: BatchItem, job: BatchJob) -> bool:
     return (
         record.input_bytes == item.size_bytes
         and record.input_mtime_ns == item.mtime_ns
-        and record.settings == job.settings
+        and record.settings == job.settings_for(item)
     )
 
 
@@ -195,7 +205,7 @@ def _commit(
         status=FAILED if outcome.error else OK,
         outputs=tuple(outcome.files) if not outcome.error else (),
         error=outcome.error,
-        settings=job.settings,
+        settings=job.settings_for(item),
         seconds=round(outcome.seconds, 3),
         faces=outcome.faces,
         input_bytes=item.size_bytes,

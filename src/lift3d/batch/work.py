@@ -15,11 +15,14 @@ import traceback
 import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from lift3d.api import Converter, ConvertOptions, load_converter, save, variant_paths
-from lift3d.batch.plan import BatchItem
+from lift3d.api import Converter, ConvertOptions, convert, load_converter, save, variant_paths
+from lift3d.batch.plan import CAMERAS_NAME, BatchItem
 from lift3d.errors import InputError, Lift3DError
+from lift3d.export import ExportOptions
 from lift3d.inputs.read import read_picture_bytes
+from lift3d.provenance import renamed_paths
 from lift3d.types import Asset
 
 MAX_WARNINGS = 10  # distinct warning messages kept per picture
@@ -41,6 +44,25 @@ class BatchJob:
         """
         return json.loads(json.dumps({**asdict(self.options), "format": self.format}))
 
+    def settings_for(self, item: BatchItem) -> dict:
+        """The settings an item is converted with: its kind's share of the options, and the kind."""
+        if item.kind == "picture":
+            return self.settings
+        options = kind_options(self.options, item.kind)
+        return json.loads(json.dumps({**asdict(options), "format": self.format, "kind": item.kind}))
+
+
+def kind_options(options: ConvertOptions, kind: str) -> ConvertOptions:
+    """The options a kind uses, the rest at their defaults.
+
+    One batch mixes kinds, so a flag that only pictures use (the generator, a seed) is
+    left out of a floor plan's conversion instead of refusing the plan.
+    """
+    from lift3d.pipelines import pipeline_for
+
+    uses = pipeline_for(kind).uses
+    return replace(ConvertOptions(), **{name: getattr(options, name) for name in uses})
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -56,23 +78,33 @@ class Outcome:
     model: dict = field(default_factory=dict)
 
 
-def read_input(input_dir: Path, item: BatchItem) -> bytes:
-    """The input file's bytes; InputError naming the file when it cannot be read."""
+def read_input(input_dir: Path, item: BatchItem) -> bytes | dict[str, bytes]:
+    """The input file's bytes (a kind's folder: each picture's, by name); InputError naming the file."""
+    if item.members or (input_dir / item.input).is_dir():
+        if not item.members:
+            raise InputError(f"{item.input} holds no pictures")
+        return {name: _read(input_dir / item.input / name, f"{item.input}/{name}") for name in item.members}
+    return _read(input_dir / item.input, item.input)
+
+
+def _read(path: Path, name: str) -> bytes:
     try:
-        return (input_dir / item.input).read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        raise InputError(f"cannot read {item.input}: no such file (removed, or a broken link?)") from None
+        raise InputError(f"cannot read {name}: no such file (removed, or a broken link?)") from None
     except PermissionError:
-        raise InputError(f"cannot read {item.input}: permission denied") from None
+        raise InputError(f"cannot read {name}: permission denied") from None
     except OSError as error:
-        raise InputError(f"cannot read {item.input}: {error.strerror or error}") from None
+        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
 
 
 def failed(item: BatchItem, error: Lift3DError) -> Outcome:
     return Outcome(item.input, error=_one_line(str(error)))
 
 
-def convert_item(converter: Converter, data: bytes, item: BatchItem, job: BatchJob) -> Outcome:
+def convert_item(
+    converter: Converter, data: bytes | dict[str, bytes], item: BatchItem, job: BatchJob
+) -> Outcome:
     """Convert one picture; any problem with it becomes a failed outcome instead of an exception.
 
     Unexpected errors (bugs) are caught too, with their traceback kept for a report, so
@@ -87,8 +119,13 @@ def convert_item(converter: Converter, data: bytes, item: BatchItem, job: BatchJ
     return replace(outcome, warnings=messages[:MAX_WARNINGS], seconds=time.perf_counter() - started)
 
 
-def _convert_item(converter: Converter, data: bytes, item: BatchItem, job: BatchJob) -> Outcome:
+def _convert_item(
+    converter: Converter, data: bytes | dict[str, bytes], item: BatchItem, job: BatchJob
+) -> Outcome:
     try:
+        if item.kind != "picture":
+            return _convert_kind(data, item, job)
+        assert isinstance(data, bytes)
         picture = read_picture_bytes(data, source=item.input)
         assets = converter.convert(picture, job.options)
         files = export_to_bytes(assets, item.output_stem, job.format)
@@ -103,6 +140,60 @@ def _convert_item(converter: Converter, data: bytes, item: BatchItem, job: Batch
         faces=sum(len(asset.mesh.faces) for asset in assets),
         model=converter.identity,
     )
+
+
+def _convert_kind(data: bytes | dict[str, bytes], item: BatchItem, job: BatchJob) -> Outcome:
+    """Any kind but a picture: `lift3d.api.convert` on the input's files, as `lift3d convert --kind` runs it.
+
+    The files are put in a scratch folder under their own names (a Ray worker has no
+    access to the input folder), so a folder of frames is read as a folder.
+    """
+    from lift3d.pipelines import pipeline_for
+
+    pipeline = pipeline_for(item.kind)
+    options = kind_options(job.options, item.kind)
+    stem = PurePosixPath(item.output_stem)
+    with tempfile.TemporaryDirectory(prefix="lift3d-batch-") as scratch:
+        folder = Path(scratch) / "in"
+        entry = folder / PurePosixPath(item.input).name
+        specific = None
+        if isinstance(data, dict):
+            entry.mkdir(parents=True)
+            for name, content in data.items():
+                (entry / name).write_bytes(content)
+            pictures = [entry / name for name in data if name != CAMERAS_NAME]
+            sources = [entry] if item.kind == "frames" else pictures
+            if CAMERAS_NAME in data:
+                from lift3d.pipelines.views import ViewsOptions
+
+                specific = ViewsOptions(cameras=entry / CAMERAS_NAME)
+        else:
+            folder.mkdir()
+            entry.write_bytes(data)
+            sources = [entry]
+        result = convert(sources, options, kind=item.kind, kind_options=specific)
+        target = Path(scratch) / "out" / f"{stem.name}.{job.format}"
+        target.parent.mkdir()
+        written = pipeline.save(result, target, ExportOptions(), options)
+        files = {(stem.parent / path.name).as_posix(): path.read_bytes() for path in written}
+        # The provenance names the input as it lies in the input folder, not in this scratch folder.
+        replacements = [(str(entry), item.input), (scratch, "")]
+        for name in [name for name in files if name.endswith(".lift3d.json")]:
+            record = renamed_paths(json.loads(files[name]), replacements)
+            files[name] = json.dumps(record, indent=2).encode()
+    return Outcome(item.input, files=files, faces=_faces(result), model=_model(result))
+
+
+def _faces(result: Any) -> int:
+    """Triangles of an asset or of every frame; 0 for a scene (a floor plan)."""
+    if isinstance(result, Asset):
+        return len(result.mesh.faces)
+    return sum(len(frame.mesh.faces) for frame in getattr(result, "frames", ()))
+
+
+def _model(result: Any) -> dict:
+    provenance = getattr(result, "provenance", None) or {}
+    return dict(provenance.get("model", {}))
 
 
 def export_to_bytes(assets: list[Asset], output_stem: str, file_format: str) -> dict[str, bytes]:

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import hashlib
 import hmac
+import io
 import json
 import logging
 import re
@@ -32,15 +33,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import lift3d
 from lift3d.api import GENERATORS, OPTION_RANGES, Converter, ConvertOptions
-from lift3d.errors import Lift3DError, OptionError
+from lift3d.errors import InputError, Lift3DError, OptionError
 from lift3d.export.walkthrough import WALKTHROUGH_JS
 from lift3d.files import write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
 from lift3d.serve.draw import draw_router
+from lift3d.serve.kinds import (
+    KIND_FIELDS,
+    KINDS,
+    check_files,
+    check_kind_fields,
+    check_views_cameras,
+    kind_options,
+)
 from lift3d.serve.service import StudioService, open_service
-from lift3d.serve.settings import DEFAULT_FORMATS, FORMATS, ServerSettings
+from lift3d.serve.settings import FORMATS, ServerSettings
 from lift3d.serve.store import DONE, RUNNING, Job
-from lift3d.serve.worker import UPLOAD_NAME, job_dir, remove_job_files
+from lift3d.serve.worker import INPUTS_DIR, UPLOAD_NAME, download_name, job_dir, remove_job_files
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +67,12 @@ MEDIA_TYPES = {
     ".png": "image/png",
     ".json": "application/json",
     ".zip": "application/zip",
+    ".usdz": "model/vnd.usdz+zip",
 }
+# The form's names for the ConvertOptions fields, so a refusal names what the client sent.
+FORM_NAMES = {"max_faces": "faces", "texture_px": "texture_size", "height_m": "height"}
+# What a picture decoded as is stored with, so the pipelines read it as the CLI reads a file.
+SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
 
 
 class JobForm(BaseModel):
@@ -66,6 +80,13 @@ class JobForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    kind: str = Field(
+        "picture",
+        description="picture: one view of an object; ortho: a sheet or front, side, top views; "
+        "views: pictures around the object; frames: an animation's frames, GIF or sprite sheet; "
+        "plan: a floor plan drawing",
+        json_schema_extra={"enum": list(KINDS)},
+    )
     generator: str = Field(
         "",
         description="what imagines the hidden shape; empty picks the best installed",
@@ -88,17 +109,50 @@ class JobForm(BaseModel):
     steps: int = Field(0, ge=0, description="diffusion sampling steps; 0 uses the model's default")
     variants: int = Field(1, ge=1, description="results from consecutive seeds, to compare")
     formats: str = Field(
-        ",".join(DEFAULT_FORMATS), description=f"comma-separated, any of: {', '.join(FORMATS)}"
+        "",
+        description=f"comma-separated, any of: {', '.join(FORMATS)} (frames and plans: glb); "
+        "empty gives the kind's defaults (see /api/info)",
     )
     adapters: str = Field(
         "", description="style adapters with strengths, passed to the converter when it supports them"
     )
+    # Each kind's own fields (lift3d.serve.kinds); given to another kind they are refused.
+    projection: Literal["auto", "third-angle", "first-angle"] | None = Field(
+        None, description="ortho: layout of the views on a sheet [default: auto]"
+    )
+    azimuths: str | None = Field(
+        None, description="views: azimuth of each picture in degrees, e.g. 0,90,180,270 [default: even]"
+    )
+    framing: Literal["shared", "each"] | None = Field(
+        None, description="views: shared = one fixed camera for all; each = pictures cropped apart"
+    )
+    fps: float | None = Field(None, gt=0, le=240, allow_inf_nan=False, description="frames: playback rate")
+    frames_grid: str | None = Field(
+        None, description="frames: sprite sheet grid COLUMNSxROWS [default: detect]"
+    )
+    scale: float | None = Field(
+        None,
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+        description="plan: metres per pixel [default: doors are 0.85 m]",
+    )
+    wall_length: float | None = Field(
+        None, gt=0, le=10_000, allow_inf_nan=False, description="plan: the longest straight wall in metres"
+    )
+    wall_height: float | None = Field(
+        None, ge=0.5, le=100, allow_inf_nan=False, description="plan: wall height"
+    )
+    ceilings: bool | None = Field(None, description="plan: a ceiling over every room")
 
 
 class FileOut(BaseModel):
     name: str
-    kind: str = Field(description="glb, obj, obj.zip, mtl, texture, stl, ply, preview or provenance")
+    kind: str = Field(
+        description="glb, obj, obj.zip, mtl, texture, stl, ply, usdz, frame, preview or provenance"
+    )
     variant: int | None
+    download_name: str = Field(description="the name to save it as: the picture's, as the CLI names it")
     bytes: int
     url: str
 
@@ -110,6 +164,7 @@ class JobOut(BaseModel):
     stage: str
     error: str | None
     source: str
+    kind: str = Field(description="picture, ortho, views, frames or plan")
     options: dict[str, Any]
     queue_position: int | None = Field(description="jobs that start before this one, while queued")
     created_at: float
@@ -133,11 +188,23 @@ class CutoutOut(BaseModel):
     outlines: list[list[list[int]]] = Field(description="closed polygons [[x, y], ...] around the object")
 
 
+class KindOut(BaseModel):
+    """What a job of one kind takes and gives, for building a form."""
+
+    files: str = Field(description="what to upload")
+    min_files: int
+    max_files: int
+    fields: list[str] = Field(description="the form fields that mean something for this kind")
+    formats: list[str]
+    default_formats: list[str]
+
+
 class Info(BaseModel):
     version: str
     generators: list[str]
     default_generator: str
     formats: list[str]
+    kinds: dict[str, KindOut]
     limits: dict[str, int]
     auth_required: bool
     queued_jobs: int = Field(description="jobs waiting now, all clients together")
@@ -240,10 +307,12 @@ def _api_router(settings: ServerSettings) -> APIRouter:
             version=lift3d.__version__,
             generators=studio.generators,
             default_generator=ConvertOptions().resolved().generator,
-            formats=list(FORMATS),
+            formats=available_formats(),
+            kinds=_kinds_out(settings),
             limits={
                 "max_steps": settings.max_steps,
                 "max_upload_bytes": settings.max_upload_bytes,
+                "max_files_per_job": settings.max_files_per_job,
                 "max_pixels": settings.max_pixels,
                 "max_variants": settings.max_variants,
                 "max_faces": settings.max_faces,
@@ -262,7 +331,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         openapi_extra={"requestBody": _upload_body_schema()},
     )
     async def submit_job(request: Request, response: Response) -> JobOut:
-        """Queue a picture for conversion (multipart: `file` plus option fields)."""
+        """Queue a conversion (multipart: `file`, repeated for kinds that take several, plus option fields)."""
         studio = service(request)
         content_type = request.headers.get("content-type", "")
         if not content_type.startswith("multipart/form-data"):
@@ -272,32 +341,51 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         if declared.isdigit() and int(declared) > body_limit:
             raise HTTPException(413, _too_large(settings.max_upload_bytes))
         limited = Request(request.scope, _limited_receive(request.receive, body_limit))
+        most = settings.max_files_per_job
         try:
             # A client trickling its upload would hold a connection and a buffer for ever.
             with anyio.fail_after(settings.request_timeout_s):
-                async with limited.form(max_files=1, max_fields=16, max_part_size=FIELD_MAX_BYTES) as form:
-                    upload, fields_given = _split_form(form.multi_items())
-                    data = await upload.read(settings.max_upload_bytes + 1)
-                    filename = upload.filename or ""
+                # One file more than allowed is parsed, so too many gets our own message.
+                async with limited.form(
+                    max_files=most + 1, max_fields=32, max_part_size=FIELD_MAX_BYTES
+                ) as form:
+                    uploads, fields_given = _split_form(form.multi_items())
+                    if len(uploads) > most:
+                        raise HTTPException(413, f"at most {most} files per job on this server")
+                    received: list[tuple[str, bytes]] = []
+                    for upload in uploads:
+                        room = settings.max_upload_bytes - sum(len(data) for _, data in received)
+                        received.append((upload.filename or "", await upload.read(room + 1)))
         except _UploadTooLarge:
             raise HTTPException(413, _too_large(settings.max_upload_bytes)) from None
         except TimeoutError:
             raise HTTPException(
                 408, f"the upload did not arrive within {settings.request_timeout_s:g} s"
             ) from None
-        if len(data) > settings.max_upload_bytes:
+        if sum(len(data) for _, data in received) > settings.max_upload_bytes:
             raise HTTPException(413, _too_large(settings.max_upload_bytes))
-        options = _job_options(settings, studio.generators, fields_given)
+        options = _job_options(settings, studio.generators, fields_given, len(received))
         if studio.store.count_queued() >= settings.max_queued_jobs:  # cheap early answer; add() decides
             raise _queue_full(settings)
-        source = safe_upload_name(filename)
-        decode = functools.partial(_decode_in_budget, studio, data, source)
-        await anyio.to_thread.run_sync(decode, limiter=studio.decode_limiter)
+        sources = [safe_upload_name(filename) for filename, _ in received]
+        suffixes = []
+        for (_, data), source in zip(received, sources, strict=True):
+            decode = functools.partial(_decode_in_budget, studio, data, source, options["kind"] == "frames")
+            suffixes.append(await anyio.to_thread.run_sync(decode, limiter=studio.decode_limiter))
         job_id = uuid.uuid4().hex
         folder = job_dir(settings.jobs_dir, job_id)
-        await anyio.to_thread.run_sync(_save_upload, folder, data)
+        if options["kind"] == "picture":
+            stored = {UPLOAD_NAME: received[0][1]}
+        else:
+            # Numbered in upload order: a folder of frames is read in natural name order.
+            stored = {
+                f"{INPUTS_DIR}/{index:03d}{suffix}": data
+                for index, ((_, data), suffix) in enumerate(zip(received, suffixes, strict=True))
+            }
+            options = {**options, "inputs": list(stored), "sources": sources}
+        await anyio.to_thread.run_sync(_save_upload, folder, stored)
         job = studio.store.add(
-            job_id, source, options, owner=_owner(request) or "", max_queued=settings.max_queued_jobs
+            job_id, sources[0], options, owner=_owner(request) or "", max_queued=settings.max_queued_jobs
         )
         if job is None:
             remove_job_files(settings.jobs_dir, job_id)
@@ -324,9 +412,9 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         limited = Request(request.scope, _limited_receive(request.receive, body_limit))
         try:
             async with limited.form(max_files=1, max_fields=16, max_part_size=FIELD_MAX_BYTES) as form:
-                upload, _ = _split_form(form.multi_items())
-                data = await upload.read(settings.max_upload_bytes + 1)
-                filename = upload.filename or ""
+                uploads, _ = _split_form(form.multi_items())
+                data = await uploads[0].read(settings.max_upload_bytes + 1)
+                filename = uploads[0].filename or ""
         except _UploadTooLarge:
             raise HTTPException(413, _too_large(settings.max_upload_bytes)) from None
         if len(data) > settings.max_upload_bytes:
@@ -385,7 +473,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
         if not path.is_file():
             raise HTTPException(404, f"the file {recorded} of job {job_id} is missing on the server")
         media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
-        return FileResponse(path, media_type=media_type, filename=recorded)
+        return FileResponse(path, media_type=media_type, filename=download_name(job, recorded))
 
     return router
 
@@ -401,13 +489,20 @@ def safe_upload_name(filename: str) -> str:
 
 
 def _job_options(
-    settings: ServerSettings, generators: list[str], fields_given: dict[str, str]
+    settings: ServerSettings, generators: list[str], fields_given: dict[str, str], file_count: int = 1
 ) -> dict[str, Any]:
-    """Validate the option fields against the converter and this server's limits."""
+    """Validate the option fields against the kind, the converter and this server's limits."""
+    from lift3d.pipelines import pipeline_for, refuse_unused
+
     try:
         form = JobForm.model_validate(fields_given)
     except ValidationError as error:
         raise OptionError(_validation_message(error.errors())) from None
+    pipeline = pipeline_for(form.kind)
+    check_files(form.kind, file_count, settings.max_files_per_job)
+    given = {name: getattr(form, name) for name in KIND_FIELDS if getattr(form, name) is not None}
+    check_kind_fields(form.kind, given)
+    check_views_cameras(form.kind, kind_options(form.kind, given), file_count)
     for name, value, limit in (
         ("steps", form.steps, settings.max_steps),
         ("variants", form.variants, settings.max_variants),
@@ -416,11 +511,23 @@ def _job_options(
     ):
         if value > limit:
             raise OptionError(f"{name} is limited to {limit} on this server, got {value}")
+    rules = KINDS[form.kind]
     formats = [item.strip().lower() for item in form.formats.split(",") if item.strip()]
     unknown = [item for item in formats if item not in FORMATS]
-    if unknown or not formats:
+    if unknown or (form.formats.strip() and not formats):
         raise OptionError(
             f"formats must be a comma-separated list of {', '.join(FORMATS)}; got {form.formats!r}"
+        )
+    formats = formats or list(rules.default_formats)
+    other = [item for item in formats if item not in rules.formats]
+    if other:
+        raise OptionError(
+            f"kind {form.kind} is written as {', '.join(rules.formats)}, not {', '.join(other)}"
+        )
+    missing = [item for item in formats if item not in available_formats()]
+    if missing:
+        raise OptionError(
+            f"{', '.join(missing)} needs usd-core, which this server lacks: pip install 'lift3d[usd]'"
         )
     extra: dict[str, Any] = {}
     if form.adapters.strip():
@@ -437,37 +544,93 @@ def _job_options(
         steps=form.steps,
         variants=form.variants,
         **extra,
-    ).resolved()
-    if convert_options.generator not in generators:
-        raise OptionError(
-            f"generator {convert_options.generator!r} is not available on this server "
-            "(its weights are not installed)"
+    )
+    refuse_unused(form.kind, convert_options, FORM_NAMES)
+    if "generator" in pipeline.uses:  # carving and hulls imagine nothing: no generator to pick
+        convert_options = convert_options.resolved()
+        if convert_options.generator not in generators:
+            raise OptionError(
+                f"generator {convert_options.generator!r} is not available on this server "
+                "(its weights are not installed)"
+            )
+    return {
+        "convert": asdict(convert_options),
+        "formats": sorted(set(formats), key=FORMATS.index),
+        "kind": form.kind,
+        "kind_fields": given,
+    }
+
+
+def available_formats() -> list[str]:
+    """The formats this installation can write: usdz only with usd-core."""
+    import importlib.util
+
+    return [name for name in FORMATS if name != "usdz" or importlib.util.find_spec("pxr") is not None]
+
+
+def _kinds_out(settings: ServerSettings) -> dict[str, KindOut]:
+    """Each kind's files, fields and formats, the shared fields taken from what its pipeline uses."""
+    from lift3d.pipelines import PIPELINES
+
+    form_fields = [name for name in JobForm.model_fields if name not in KIND_FIELDS and name != "kind"]
+    inverse = {value: key for key, value in FORM_NAMES.items()}
+    out = {}
+    for kind, rules in KINDS.items():
+        uses = PIPELINES[kind].uses
+        shared = [name for name in form_fields if name == "formats" or inverse.get(name, name) in uses]
+        out[kind] = KindOut(
+            files=rules.files_help,
+            min_files=rules.min_files,
+            max_files=min(rules.max_files or settings.max_files_per_job, settings.max_files_per_job),
+            fields=shared + list(rules.fields),
+            formats=[name for name in rules.formats if name in available_formats()],
+            default_formats=list(rules.default_formats),
         )
-    return {"convert": asdict(convert_options), "formats": sorted(set(formats), key=FORMATS.index)}
+    return out
 
 
-def _split_form(items: list[tuple[str, str | UploadFile]]) -> tuple[UploadFile, dict[str, str]]:
-    upload: UploadFile | None = None
+def _split_form(items: list[tuple[str, str | UploadFile]]) -> tuple[list[UploadFile], dict[str, str]]:
+    uploads: list[UploadFile] = []
     given: dict[str, str] = {}
     for key, value in items:
         if key == "file":
             if not isinstance(value, UploadFile):
                 raise OptionError("the 'file' field must be a file upload, not text")
-            upload = value
+            uploads.append(value)
         elif isinstance(value, UploadFile):
             raise OptionError(f"only the 'file' field may be a file, got a file in {key!r}")
         elif key in given:
             raise OptionError(f"the field {key!r} is given twice")
         else:
             given[key] = value
-    if upload is None:
+    if not uploads:
         raise OptionError("no picture: send it in a 'file' field")
-    return upload, given
+    return uploads, given
 
 
-def _decode_in_budget(studio: StudioService, data: bytes, source: str) -> None:
+def _decode_in_budget(studio: StudioService, data: bytes, source: str, every_frame: bool = False) -> str:
+    """Decode the upload to refuse a bad picture now; return the file suffix its format takes.
+
+    `every_frame`: the job reads every frame of an animation, so they count against the pixel limit.
+    """
+    from PIL import Image
+
     with studio.decode_budget.reserve(data):
         read_picture_bytes(data, source, max_pixels=studio.settings.max_pixels)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            frames = int(getattr(image, "n_frames", 1))
+            suffix = SUFFIXES.get(image.format or "", ".tif")
+    except Exception:  # decoded above, so a TIFF only tifffile reads
+        return ".tif"
+    # Only the first frame of an animation was decoded above; frames jobs read them all.
+    if every_frame and width * height * frames > studio.settings.max_pixels:
+        raise InputError(
+            f"cannot read {source}: {frames} frames of {width}x{height} exceed the "
+            f"{studio.settings.max_pixels:,} pixels allowed on this server"
+        )
+    return suffix
 
 
 def _find_outline(studio: StudioService, data: bytes, source: str) -> CutoutOut:
@@ -487,12 +650,16 @@ def _find_outline(studio: StudioService, data: bytes, source: str) -> CutoutOut:
     )
 
 
-def _save_upload(folder: Path, data: bytes) -> None:
+def _save_upload(folder: Path, files: dict[str, bytes]) -> None:
+    """Store the uploads under names the server chose (never the client's)."""
     try:
         folder.mkdir(parents=True)
+        for name in files:
+            (folder / name).parent.mkdir(exist_ok=True)
     except OSError as error:
         raise Lift3DError(f"cannot store the upload: {error.strerror}") from None
-    write_bytes_atomic(folder / UPLOAD_NAME, data)
+    for name, data in files.items():
+        write_bytes_atomic(folder / name, data)
 
 
 def _find_job(studio: StudioService, job_id: str, owner: str | None) -> Job:
@@ -530,7 +697,12 @@ def _job_out(studio: StudioService, job: Job) -> JobOut:
             kind, variant = _describe_file(name)
             files.append(
                 FileOut(
-                    name=name, kind=kind, variant=variant, bytes=size, url=f"{_job_url(job.id)}/files/{name}"
+                    name=name,
+                    kind=kind,
+                    variant=variant,
+                    download_name=download_name(job, name),
+                    bytes=size,
+                    url=f"{_job_url(job.id)}/files/{name}",
                 )
             )
     return JobOut(
@@ -540,6 +712,7 @@ def _job_out(studio: StudioService, job: Job) -> JobOut:
         stage=job.stage,
         error=job.error,
         source=job.source,
+        kind=job.options.get("kind", "picture"),
         options=job.options,
         queue_position=studio.store.queue_position(job) if job.status == "queued" else None,
         created_at=job.created_at,
@@ -556,6 +729,8 @@ def _describe_file(name: str) -> tuple[str, int | None]:
     if match is None:
         return ("preview" if name == "preview.png" else "other"), None
     variant, rest = int(match.group(1)), match.group(2)
+    if rest.startswith("_frame_"):
+        return "frame", variant
     kinds = {"_obj.zip": "obj.zip", ".png": "texture", ".lift3d.json": "provenance"}
     return kinds.get(rest, rest.lstrip(".")), variant
 
@@ -653,7 +828,12 @@ def _upload_body_schema() -> dict[str, Any]:
     schema.pop("description", None)
     schema.pop("additionalProperties", None)
     schema["properties"] = {
-        "file": {"type": "string", "format": "binary", "description": "the picture: PNG, JPEG, WebP or TIFF"},
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "the picture: PNG, JPEG, WebP or TIFF; repeat the field for a kind that takes "
+            "several (views, frames, ortho's front, side and top), in order",
+        },
         **schema["properties"],
     }
     schema["required"] = ["file"]

@@ -15,6 +15,8 @@ STUDIO_PACKAGES = {"fastapi": "fastapi", "uvicorn": "uvicorn", "python_multipart
 
 
 def add_serve(commands: argparse._SubParsersAction) -> None:
+    from lift3d.serve.settings import ServerSettings  # plain data: cheap for `lift3d --help`
+
     parser = commands.add_parser(
         "serve",
         help="run the web studio and its HTTP API",
@@ -41,7 +43,16 @@ def add_serve(commands: argparse._SubParsersAction) -> None:
         help="require 'Authorization: Bearer TOKEN' on /api [default: $LIFT3D_TOKEN, else no token]",
     )
     parser.add_argument(
-        "--max-upload-mb", type=float, default=20.0, help="largest picture accepted [default: 20]"
+        "--max-upload-mb",
+        type=float,
+        default=20.0,
+        help="largest upload accepted, all the files of one job together [default: 20]",
+    )
+    parser.add_argument(
+        "--max-files",
+        type=int,
+        default=ServerSettings.max_files_per_job,
+        help=f"files one job may upload (views, frames) [default: {ServerSettings.max_files_per_job}]",
     )
     parser.add_argument(
         "--extra-token",
@@ -120,6 +131,7 @@ def run_serve(args: argparse.Namespace) -> int:
         token=token,
         extra_tokens=tuple(args.extra_tokens),
         max_upload_bytes=int(args.max_upload_mb * MEGABYTE),
+        max_files_per_job=args.max_files,
         allowed_hosts=tuple(dict.fromkeys(hosts)),
         allowed_origins=tuple(args.allow_origins),
         keep_days=args.keep_days,

@@ -66,13 +66,21 @@ class DecodeBudget:
                 warnings.simplefilter("ignore")
                 with Image.open(io.BytesIO(data)) as image:
                     width, height = image.size
+                    frames = int(getattr(image, "n_frames", 1))  # an animation's frames are all kept
         except Exception:  # a TIFF only tifffile reads, or not a picture: the reader will say
             return self.limit_bytes
-        return width * height * PEAK_BYTES_PER_PIXEL
+        return width * height * frames * PEAK_BYTES_PER_PIXEL
+
+    def reserve(self, data: bytes) -> contextlib.AbstractContextManager[None]:
+        """Hold the decode peak of one picture."""
+        return self._hold(min(self.estimate(data), self.limit_bytes))
+
+    def reserve_all(self, pictures: list[bytes]) -> contextlib.AbstractContextManager[None]:
+        """Hold the peaks of several pictures read one after another and kept (views, frames)."""
+        return self._hold(min(sum(self.estimate(data) for data in pictures), self.limit_bytes))
 
     @contextlib.contextmanager
-    def reserve(self, data: bytes) -> Iterator[None]:
-        cost = min(self.estimate(data), self.limit_bytes)
+    def _hold(self, cost: int) -> Iterator[None]:
         with self._changed:
             self._changed.wait_for(lambda: self._used == 0 or self._used + cost <= self.limit_bytes)
             self._used += cost

@@ -9,8 +9,8 @@ from lift3d.errors import OptionError
 
 MEGABYTE = 1024 * 1024
 # Formats a job can ask for; `preview` is the PNG sheet of renders, `obj` also yields a zip
-# holding the .obj with its .mtl and texture so one download opens anywhere.
-FORMATS = ("glb", "obj", "stl", "ply", "preview")
+# holding the .obj with its .mtl and texture so one download opens anywhere; `usdz` needs usd-core.
+FORMATS = ("glb", "obj", "stl", "ply", "usdz", "preview")
 DEFAULT_FORMATS = ("glb", "obj", "stl", "preview")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -22,7 +22,9 @@ class ServerSettings:
     data_dir: Path
     workers: int = 1  # conversions run at once; each is CPU-bound, so about one per 2 cores
     token: str = field(default="", repr=False)  # bearer token for /api; empty means no auth
-    max_upload_bytes: int = 20 * MEGABYTE
+    max_upload_bytes: int = 20 * MEGABYTE  # all the files of one job together
+    # Files one job may upload (turntable views, animation frames); each is decoded at upload.
+    max_files_per_job: int = 64
     max_pixels: int = 50_000_000  # a 48 MP phone photo passes; bigger uploads are refused from the header
     max_queued_jobs: int = 100
     max_variants: int = 4
@@ -53,6 +55,7 @@ class ServerSettings:
         for name in (
             "workers",
             "max_upload_bytes",
+            "max_files_per_job",
             "max_pixels",
             "max_queued_jobs",
             "max_variants",

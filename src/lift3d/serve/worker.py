@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import ctypes
+import functools
+import json
 import logging
+import re
 import shutil
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from lift3d.api import Converter, ConvertOptions, StageTimer, save, save_preview
+from lift3d.api import Converter, ConvertOptions, StageTimer, convert, save, save_preview
 from lift3d.errors import Lift3DError
-from lift3d.export import output_files
-from lift3d.files import atomic_path
+from lift3d.export import ExportOptions, save_asset
+from lift3d.files import atomic_path, write_bytes_atomic
 from lift3d.inputs.read import read_picture_bytes
+from lift3d.provenance import renamed_paths
 from lift3d.serve.decode_budget import DecodeBudget
+from lift3d.serve.kinds import kind_options
 from lift3d.serve.store import Job, JobStore
 from lift3d.types import Asset
 
 logger = logging.getLogger(__name__)
 
-UPLOAD_NAME = "upload"
+UPLOAD_NAME = "upload"  # a picture job's one file
+INPUTS_DIR = "inputs"  # the files of every other kind, numbered in upload order
 RESULT_STEM = "model"
 PREVIEW_NAME = "preview.png"
 # How long an idle worker sleeps before looking at the queue again without being told;
@@ -217,8 +225,11 @@ class WorkerPool:
         self.store.remove(job_id)
 
     def _convert(self, job: Job, folder: Path, converters: dict[str, Converter]) -> list[str]:
-        options = ConvertOptions(**job.options["convert"])
+        options = stored_options(job.options["convert"])
         formats = list(job.options["formats"])
+        kind = job.options.get("kind", "picture")
+        if kind != "picture":
+            return self._convert_kind(job, folder, kind, options, formats)
         total = stage_count(options.variants)
         started = 0
 
@@ -246,29 +257,139 @@ class WorkerPool:
             self._interruptible.disarm()
         on_stage("save")
         self._interruptible.disarm()
-        return write_results(assets, folder, formats)
+        return write_results(assets, folder, formats, _export(job), job)
+
+    def _convert_kind(
+        self, job: Job, folder: Path, kind: str, options: ConvertOptions, formats: list[str]
+    ) -> list[str]:
+        """Any kind but a single picture: `lift3d.api.convert` on the stored files, as the CLI runs it.
+
+        The pipelines read every picture inside the conversion and keep them, so the
+        decode budget is held for all of them until it ends.
+        """
+        from lift3d.pipelines import pipeline_for
+
+        pipeline = pipeline_for(kind)
+        paths = [folder / name for name in job.options["inputs"]]
+        # Several frames are a folder of frames to the pipeline, as on the command line.
+        sources = [folder / INPUTS_DIR] if kind == "frames" and len(paths) > 1 else paths
+        specific = kind_options(kind, job.options.get("kind_fields", {}))
+        stages = iter(("convert", "save"))
+
+        def next_stage() -> None:
+            self._interruptible.disarm()
+            if self._stopping.is_set():
+                raise _Stopped
+            stage = next(stages)
+            if not self.store.set_progress(job.id, 0.0 if stage == "convert" else 0.9, stage):
+                raise _Deleted
+            self._interruptible.arm(job.id)
+
+        next_stage()
+        try:
+            with self.decode_budget.reserve_all([path.read_bytes() for path in paths]):
+                result = convert(sources, options, kind=kind, kind_options=specific)
+        finally:
+            self._interruptible.disarm()
+        next_stage()
+        self._interruptible.disarm()
+        export = _export(job)
+        written: set[Path] = set()
+        for extension in formats:
+            if extension == "preview":
+                written.add(save_preview([result], folder / PREVIEW_NAME))
+                continue
+            stem = folder / f"{RESULT_STEM}_0"
+            written.update(pipeline.save(result, stem.with_suffix(f".{extension}"), export, options))
+            if extension == "obj":
+                name = download_name(job, f"{stem.name}.obj")
+                written.add(_zip_obj(stem, lambda path: pipeline.save(result, path, export, options), name))
+        named = dict(zip(job.options["inputs"], job.options["sources"], strict=True))
+        for path in written:
+            if path.name.endswith(".lift3d.json"):
+                _name_uploads(path, folder, named)
+        return sorted(path.relative_to(folder).as_posix() for path in written)
 
 
-def write_results(assets: list[Asset], folder: Path, formats: list[str]) -> list[str]:
+def _name_uploads(record: Path, folder: Path, named: dict[str, str]) -> None:
+    """Name the inputs in a provenance record as the client uploaded them, never by the server's folders."""
+    replacements = [(str(folder / stored), upload) for stored, upload in named.items()]
+    replacements += [(str(folder / INPUTS_DIR), "uploaded frames"), (str(folder), "")]
+    text = json.dumps(renamed_paths(json.loads(record.read_text()), replacements), indent=2)
+    write_bytes_atomic(record, text.encode())
+
+
+def stored_options(record: dict) -> ConvertOptions:
+    """The options a job was queued with, read back from JSON (whose lists were tuples)."""
+
+    def as_tuple(value: Any) -> Any:
+        return tuple(as_tuple(item) for item in value) if isinstance(value, list) else value
+
+    return ConvertOptions(**{name: as_tuple(value) for name, value in record.items()})
+
+
+def _export(job: Job) -> ExportOptions:
+    """Nodes and materials named after the picture, as the CLI names them after its output file."""
+    return ExportOptions(name=Path(job.source).stem)
+
+
+def download_name(job: Job, name: str) -> str:
+    """What a result file is saved as: named after the (first) picture, as `lift3d convert` names it.
+
+    model_0.glb -> mug.glb (mug_0.glb, mug_1.glb ... for variants), preview.png -> mug_preview.png.
+    """
+    stem = Path(job.source).stem or "model"
+    if name == PREVIEW_NAME:
+        return f"{stem}_preview.png"
+    match = re.match(rf"^{RESULT_STEM}_(\d+)(.*)$", name)
+    if match is None:
+        return name
+    several = job.options.get("convert", {}).get("variants", 1) > 1
+    return f"{stem}_{match.group(1)}{match.group(2)}" if several else f"{stem}{match.group(2)}"
+
+
+def write_results(
+    assets: list[Asset],
+    folder: Path,
+    formats: list[str],
+    export: ExportOptions | None = None,
+    job: Job | None = None,
+) -> list[str]:
     """Write every asset in every format; return the file names written, relative to `folder`."""
     written: set[Path] = set()
     for index, asset in enumerate(assets):
         stem = folder / f"{RESULT_STEM}_{index}"
-        for extension in ("glb", "obj", "stl", "ply"):
+        for extension in ("glb", "obj", "stl", "ply", "usdz"):
             if extension in formats:
-                written.update(save(asset, stem.with_suffix(f".{extension}"), inputs=[folder / UPLOAD_NAME]))
+                written.update(
+                    save(
+                        asset, stem.with_suffix(f".{extension}"), inputs=[folder / UPLOAD_NAME], export=export
+                    )
+                )
         if "obj" in formats:
-            written.add(_zip_obj(stem))
+            name = download_name(job, f"{stem.name}.obj") if job else f"{stem.name}.obj"
+            written.add(_zip_obj(stem, functools.partial(save_asset, asset, options=export), name))
     if "preview" in formats:
         save_preview(assets, folder / PREVIEW_NAME)
         written.add(folder / PREVIEW_NAME)
     return sorted(path.name for path in written)
 
 
-def _zip_obj(stem: Path) -> Path:
-    """One download holding the .obj with the .mtl and texture it names."""
+def _zip_obj(stem: Path, write: Callable[[Path], list[Path]], name: str) -> Path:
+    """One download holding the .obj with the .mtl and texture it names, all named after the picture.
+
+    `write` exports the .obj at a given path: the .obj names its sidecars after its own file,
+    so it is written again under the picture's name (spaces become underscores, which an
+    `mtllib` line cannot hold).
+    """
     target = stem.with_name(f"{stem.name}_obj.zip")
-    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for file in output_files(stem.with_suffix(".obj")):
-            archive.write(file, file.name)
+    obj_name = re.sub(r"\s+", "_", Path(name).stem) + ".obj"
+    with (
+        tempfile.TemporaryDirectory(prefix="lift3d-obj-") as scratch,
+        atomic_path(target) as tmp,
+        zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for file in write(Path(scratch) / obj_name):
+            if file.suffix.lower() != ".json":
+                archive.write(file, file.name)
     return target

@@ -1,8 +1,9 @@
-// lift3d studio: upload a picture, follow the job, look at and download the results.
+// lift3d studio: upload a picture (or the pictures of another kind), follow the job, look at and download the results.
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { request } from "./http.js";
+import { applyKind, chosenFormats, setUpKinds } from "./kinds.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "lift3d-token";
@@ -35,6 +36,7 @@ async function loadInfo() {
     $("variants").max = info.limits.max_variants;
     $("faces").max = info.limits.max_faces;
     $("texture_size").max = info.limits.max_texture_px;
+    setUpKinds(info);
     showError("");
     await loadJobs();
   } catch (error) {
@@ -47,7 +49,7 @@ async function loadJobs() {
   $("jobs").replaceChildren(...jobs.map((job) => {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.textContent = `${job.source} · ${job.status}`;
+    link.textContent = `${job.source}${job.kind === "picture" ? "" : ` (${job.kind})`} · ${job.status}`;
     link.title = new Date(job.created_at * 1000).toLocaleString();
     link.addEventListener("click", () => follow(job.id));
     const remove = document.createElement("button");
@@ -61,15 +63,24 @@ async function loadJobs() {
   }));
 }
 
-function pick(file) {
-  if (!file) return;
+function pick(files) {
+  if (!files || !files.length) return;
   const picked = $("picked");
   if (picked.src) URL.revokeObjectURL(picked.src);
-  picked.src = URL.createObjectURL(file);
+  picked.src = URL.createObjectURL(files[0]);
   picked.hidden = false;
-  $("drop-hint").textContent = file.name;
+  // The other pictures of a kind that takes several, small, in the order they are sent.
+  for (const thumb of $("thumbs").children) URL.revokeObjectURL(thumb.src);
+  $("thumbs").replaceChildren(...[...files].slice(1, 24).map((file) => {
+    const thumb = new Image();
+    thumb.src = URL.createObjectURL(file);
+    thumb.alt = file.name;
+    return thumb;
+  }));
+  const names = [...files].map((file) => file.name);
+  $("drop-hint").textContent = names.length > 1 ? `${names.length} files: ${names.join(", ")}` : names[0];
   $("submit").disabled = false;
-  showOutline(file);
+  showOutline($("kind").value === "picture" ? files[0] : null);
 }
 
 // The outline convert would use, drawn over the picture before converting, so a bad cutout
@@ -79,7 +90,8 @@ async function showOutline(file) {
   const request = ++outlineRequest;
   const svg = $("outline"), note = $("cutout-note");
   svg.replaceChildren();
-  note.hidden = false;
+  note.hidden = !file;
+  if (!file) return; // only one picture of an object has an outline to show
   note.textContent = "finding the object…";
   const form = new FormData();
   form.append("file", file);
@@ -100,17 +112,39 @@ async function showOutline(file) {
   }
 }
 
+// Back to an empty page: no progress, no result of an earlier job.
+function resetResults() {
+  viewers.forEach((viewer) => viewer.dispose());
+  viewers = [];
+  $("status").hidden = true;
+  $("progress").value = 0;
+  $("stage").textContent = "";
+  const empty = document.createElement("p");
+  empty.className = "empty";
+  empty.textContent = "Results appear here, one viewer per variant: drag to turn, scroll to zoom.";
+  $("results").replaceChildren(empty);
+}
+
+function fail(message) {
+  clearTimeout(pollTimer);
+  following++;
+  resetResults();
+  showError(message);
+}
+
 async function submit(event) {
   event.preventDefault();
   showError("");
+  resetResults();
   const form = new FormData($("job-form"));
-  if (!form.get("adapters")) form.delete("adapters");
+  for (const [key, value] of [...form.entries()]) if (value === "") form.delete(key);
+  form.set("formats", chosenFormats());
   $("submit").disabled = true;
   try {
     const job = await (await api("api/jobs", { method: "POST", body: form })).json();
     follow(job.id);
   } catch (error) {
-    showError(error.message);
+    fail(error.message);
     $("submit").disabled = false;
   }
 }
@@ -126,7 +160,7 @@ function follow(jobId) {
       job = await (await api(`api/jobs/${jobId}`)).json();
       if (current !== following) return;
     } catch (error) {
-      showError(error.message);
+      fail(error.message);
       $("submit").disabled = !$("file").files.length;
       return;
     }
@@ -139,7 +173,7 @@ function follow(jobId) {
     }
     $("submit").disabled = !$("file").files.length;
     loadJobs().catch(() => {});
-    if (job.status === "failed") showError(job.error);
+    if (job.status === "failed") fail(job.error);
     else showResults(job);
   };
   tick();
@@ -159,16 +193,19 @@ function showResults(job) {
     const card = document.createElement("article");
     card.className = "card";
     card.dataset.variant = variant;
+    card.dataset.kind = job.kind;
     const canvas = document.createElement("canvas");
     const footer = document.createElement("footer");
     const label = document.createElement("span");
-    label.textContent = `variant ${variant + 1} · seed ${seed + variant}`;
+    label.textContent = job.kind === "picture"
+      ? `variant ${variant + 1} · seed ${seed + variant}`
+      : { ortho: "technical views", views: "turntable views", frames: "animation", plan: "floor plan" }[job.kind];
     footer.append(label);
-    for (const [kind, text] of [["glb", "GLB"], ["obj.zip", "OBJ"], ["stl", "STL"], ["ply", "PLY"]]) {
+    for (const [kind, text] of [["glb", "GLB"], ["obj.zip", "OBJ"], ["stl", "STL"], ["ply", "PLY"], ["usdz", "USDZ"]]) {
       if (files[kind]) footer.append(downloadButton(files[kind], text));
     }
     card.append(canvas, footer);
-    if (files.glb) viewers.push(new Viewer(canvas, files.glb.url.replace(/^\//, "")));
+    if (files.glb) viewers.push(new Viewer(canvas, files.glb.url.replace(/^\//, ""), { fromAbove: job.kind === "plan" }));
     if (files.glb && files.provenance) offerWalkthrough(footer, files);
     return card;
   });
@@ -196,14 +233,14 @@ function downloadButton(file, text) {
   const button = document.createElement("button");
   button.textContent = text;
   button.dataset.download = file.kind;
-  button.title = `${file.name} (${Math.ceil(file.bytes / 1024)} kB)`;
+  button.title = `${file.download_name} (${Math.ceil(file.bytes / 1024)} kB)`;
   // fetch + blob rather than a plain link, so a bearer token can be sent.
   button.addEventListener("click", async () => {
     try {
       const blob = await (await api(file.url.replace(/^\//, ""))).blob();
       const link = document.createElement("a");
       link.href = URL.createObjectURL(blob);
-      link.download = file.name;
+      link.download = file.download_name;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10000);
     } catch (error) {
@@ -247,7 +284,9 @@ async function openWalkthrough(glbFile, layout) {
 
 // One interactive view of a GLB; renders only when the camera moves or the size changes.
 class Viewer {
-  constructor(canvas, url) {
+  // fromAbove: look down on the model (a floor plan's building) rather than from the front.
+  constructor(canvas, url, { fromAbove = false } = {}) {
+    this.fromAbove = fromAbove;
     this.canvas = canvas;
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
     this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
@@ -271,23 +310,42 @@ class Viewer {
     if (token) loader.setRequestHeader({ Authorization: `Bearer ${token}` });
     try {
       const gltf = await loader.loadAsync(url);
+      // Frames hidden at the start (scale 0) count too, so a character that walks stays in view.
+      const hidden = [];
+      gltf.scene.traverse((node) => { if (node.scale.lengthSq() === 0) { hidden.push(node); node.scale.set(1, 1, 1); } });
       const box = new THREE.Box3().setFromObject(gltf.scene);
+      hidden.forEach((node) => node.scale.set(0, 0, 0));
       const centre = box.getCenter(new THREE.Vector3());
       const radius = box.getSize(new THREE.Vector3()).length() / 2 || 1;
       gltf.scene.position.sub(centre);
       this.scene.add(gltf.scene);
       const distance = radius / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2));
-      this.camera.position.set(0.5, 0.35, 1).normalize().multiplyScalar(distance);
+      const direction = this.fromAbove ? [0.35, 1.1, 0.8] : [0.5, 0.35, 1];
+      this.camera.position.set(...direction).normalize().multiplyScalar(distance);
       this.camera.near = distance / 100;
       this.camera.far = distance * 10;
       this.controls.target.set(0, 0, 0);
       this.controls.update();
       this.fit();
+      this.play(gltf.animations);
       this.canvas.dataset.rendered = "1";
     } catch (error) {
       this.canvas.dataset.rendered = "error";
       showError(`cannot show the model: ${error.message || error}`);
     }
+  }
+
+  // Animation frames come as a GLB whose animation shows one frame at a time: play it in a loop.
+  play(clips) {
+    if (!clips.length) return;
+    this.mixer = new THREE.AnimationMixer(this.scene);
+    for (const clip of clips) this.mixer.clipAction(clip).play();
+    const clock = new THREE.Clock();
+    this.renderer.setAnimationLoop(() => {
+      this.mixer.update(clock.getDelta());
+      this.render();
+    });
+    this.canvas.dataset.animated = clips[0].duration.toFixed(3);
   }
 
   fit() {
@@ -304,6 +362,7 @@ class Viewer {
   }
 
   dispose() {
+    this.renderer.setAnimationLoop(null);
     this.resize.disconnect();
     this.controls.dispose();
     this.renderer.dispose();
@@ -315,7 +374,8 @@ function setUp() {
   const token = $("token");
   token.value = localStorage.getItem(TOKEN_KEY) || "";
   token.addEventListener("change", () => { localStorage.setItem(TOKEN_KEY, token.value.trim()); loadInfo(); });
-  $("file").addEventListener("change", () => pick($("file").files[0]));
+  $("file").addEventListener("change", () => pick($("file").files));
+  $("kind").addEventListener("change", applyKind);
   const drop = $("drop");
   drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
@@ -324,7 +384,7 @@ function setUp() {
     drop.classList.remove("over");
     if (!event.dataTransfer.files.length) return;
     $("file").files = event.dataTransfer.files;
-    pick(event.dataTransfer.files[0]);
+    pick(event.dataTransfer.files);
   });
   $("job-form").addEventListener("submit", submit);
   loadInfo();
