@@ -12,13 +12,8 @@ from pathlib import Path
 from lift3d.api import ConvertOptions, saved_files, variant_paths
 from lift3d.batch.manifest import FAILED, OK, ItemRecord, Manifest, fsync_files
 from lift3d.batch.options import EXIT_SOME_FAILED, BatchOptions
-<<<<<<< HEAD
 from lift3d.batch.plan import BatchItem, find_pictures, real_path
-from lift3d.batch.work import BatchJob, Outcome
-=======
-from lift3d.batch.plan import BatchItem, find_pictures
 from lift3d.batch.work import BatchJob, Outcome, kind_options
->>>>>>> kinds
 from lift3d.errors import InputError, OutputError
 from lift3d.files import refuse_to_replace, write_file_set
 
