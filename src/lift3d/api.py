@@ -70,7 +70,7 @@ def check_option_ranges(values: dict[str, object], ranges: dict[str, tuple[float
         kind = numbers.Integral if whole else numbers.Real
         if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:  # type: ignore[operator]
             what = "a whole number" if whole else "a number"
-            raise OptionError(f"{name} must be {what} from {low:,} to {high:,}, got {value!r}")
+            raise OptionError(f"{name} must be {what} from {low:,} to {high:,}, got {value!r}", option=name)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from lift3d.api import GENERATORS, ConvertOptions
+from lift3d.errors import OptionError
 
 # Every default below is the option's own, read from its dataclass.
 DEFAULTS = ConvertOptions()
@@ -126,7 +127,18 @@ FLAG_NAMES = {
 
 def conversion_options(args: argparse.Namespace, resolve: bool = True) -> ConvertOptions:
     """ConvertOptions from the flags added by add_conversion_flags, resolved to a generator unless not `resolve`."""
-    options = ConvertOptions(
+    try:
+        options = _options_from_flags(args)
+        return options.resolved() if resolve else options
+    except OptionError as error:  # name the flag the user typed, not the API's field
+        flag = FLAG_NAMES.get(error.option)
+        if not flag:
+            raise
+        raise OptionError(str(error).replace(error.option, flag, 1), option=error.option) from None
+
+
+def _options_from_flags(args: argparse.Namespace) -> ConvertOptions:
+    return ConvertOptions(
         generator=args.generator,
         max_faces=args.faces,
         texture_px=args.texture_size,
@@ -142,4 +154,3 @@ def conversion_options(args: argparse.Namespace, resolve: bool = True) -> Conver
         hidden_side=args.hidden_side,
         quads=args.quads,
     )
-    return options.resolved() if resolve else options

@@ -18,6 +18,10 @@ class OptionError(Lift3DError):
 
     exit_code = 2
 
+    def __init__(self, message: str, option: str = "") -> None:
+        super().__init__(message)
+        self.option = option  # the field at fault, so a front end can name it as its user typed it
+
 
 class OutputError(Lift3DError):
     """The result cannot be written where the user asked."""
