@@ -265,6 +265,8 @@ def _decode_tiff_fallback(
         values = np.moveaxis(values, 0, -1)
     elif axes not in ("YX", "YXS"):
         raise InputError(unsupported)
+    if values.ndim not in (2, 3) or 0 in values.shape:  # a corrupt page can decode to no pixels at all
+        raise InputError(f"cannot read {source}: the TIFF is truncated or corrupt (its first page has no pixels)")
     if values.ndim == 2:
         values = values[..., None]
     values = _unit_range(_shrink(np.ascontiguousarray(values), max_side_px))
