@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,35 +13,17 @@ from PIL import Image
 from lift3d.export.walkthrough import BODY_RADIUS_M, WALKTHROUGH_JS
 from lift3d.pipelines.plan import save_plan
 from lift3d.reconstruct.plan import PlanOptions, PlanResult, convert_plan
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 from tests.plans.conftest import l_shaped_plan
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-# Debian's chromium (apt-get install chromium), as tests/serve/test_serve_browser.py drives it.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 # The L-shaped plan at 0.02 m/px (tests/plans/conftest.py): the wide room's top wall has its
 # inner face at Z = -3.8 m; the door between the rooms is centred at X = -3.4 m, Z = 0.1 m.
 TOP_WALL_Z_M = -3.8
 DOOR_X_M = -3.4
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Chromium is not installed: apt-get install chromium"
-    ),
-]
+pytestmark = [pytest.mark.slow, needs_chromium]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,24 +16,9 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwrig
 import trimesh  # noqa: E402
 from PIL import Image  # noqa: E402
 from serve_helpers import disc_png, running_server  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, needs_chromium  # noqa: E402
 
 from lift3d.evaluate.metrics import is_watertight  # noqa: E402
-
-# Debian's chromium (apt-get install chromium); playwright's own browser downloads are not used.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # WebGL without a GPU: ANGLE on SwiftShader, the software renderer Chromium ships.
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 
 
 @pytest.fixture
@@ -47,11 +31,6 @@ def live_server(tmp_path: Path, token: str) -> Iterator[str]:
     """A real uvicorn server on a loopback port picked by the kernel, in a thread of this process."""
     with running_server(tmp_path / "studio", token) as url:
         yield f"{url}/"
-
-
-needs_chromium = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Chromium is not installed: apt-get install -y chromium"
-)
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwrig
 
 from PIL import Image, ImageDraw  # noqa: E402
 from serve_helpers import disc_png, running_server  # noqa: E402
-from test_serve_browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, needs_chromium  # noqa: E402
 
 FAST = {"#faces": "1500", "#texture_size": "64"}
 

@@ -12,6 +12,8 @@ from PIL import Image, ImageDraw
 pytest.importorskip("fastapi", reason="the studio extra is not installed: pip install 'lift3d[studio]'")
 pytest.importorskip("httpx", reason="the TestClient needs httpx")
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 
 def drawing_png(size: int = 256) -> bytes:
     """A pen outline of a pear shape with an inner stroke, black on white, as a canvas sends it."""
@@ -74,16 +76,16 @@ def test_a_drawing_over_the_upload_limit_is_refused(data_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_the_draw_page_previews_each_stroke_and_undoes(data_dir: Path) -> None:
-    browser_test = pytest.importorskip("test_serve_browser")
-    if not Path(browser_test.CHROMIUM).exists():
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed"
+    )
+    if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed: apt-get install -y chromium")
     from serve_helpers import running_server
 
     problems: list[str] = []
-    with running_server(data_dir, "") as url, browser_test.playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=browser_test.CHROMIUM, args=browser_test.CHROMIUM_ARGS
-        )
+    with running_server(data_dir, "") as url, playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 700})
             page.on("pageerror", lambda error: problems.append(str(error)))

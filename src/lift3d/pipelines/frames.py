@@ -103,19 +103,9 @@ def convert_frames(
         origin[1] = low[1]
     for frame in frames:
         frame.mesh.apply_translation(-origin)
-    provenance = Provenance(
-        source=label,
-        input_kind="frames",
-        options=asdict(options),
-        model=converter.identity,
-        resolved=converter.resolved(convert_options),
-        seed=convert_options.seed,
-        extra={
-            "frames": [picture.source for picture in pictures],
-            "frame_rate_fps": options.frame_rate_fps,
-            "metres_per_px": metres_per_px,
-        },
-    ).as_dict()
+    provenance = _provenance(
+        converter, convert_options, pictures, label, options, metres_per_px=metres_per_px
+    )
     return FramesResult(frames=frames, frame_rate_fps=options.frame_rate_fps, provenance=provenance)
 
 
@@ -205,7 +195,31 @@ def convert_character_frames(pictures: Sequence[Picture], label: str, options: F
         silhouette_iou.append(round(after, 3))
     character.rig = replace(rig, clips=(pose_clip(rig.skeleton, world, offsets, options.frame_rate_fps),))
     read = [index for index, found in enumerate(targets) if found is not None and not np.isnan(found).any()]
-    provenance = Provenance(
+    rig_record = {
+        **rig_summary(character.rig),
+        "rest_frame": rest,
+        "frames_read": read,  # every joint found; the others' missing joints were blended
+        "frame_confidence": [round(value, 3) for value in confidences],
+        "ik_iou": ik_iou,  # each frame's silhouette IoU from the joints alone
+        "silhouette_iou": silhouette_iou,  # and once refined against its outline
+    }
+    provenance = _provenance(converter, convert_options, pictures, label, options, rig=rig_record)
+    character.provenance = provenance
+    return FramesResult(
+        frames=[], frame_rate_fps=options.frame_rate_fps, provenance=provenance, character=character
+    )
+
+
+def _provenance(
+    converter: Converter,
+    convert_options: ConvertOptions,
+    pictures: Sequence[Picture],
+    label: str,
+    options: FramesOptions,
+    **extra: object,
+) -> dict:
+    """The record of a frames job, flipbook or rigged: the frames and their rate, plus `extra`."""
+    return Provenance(
         source=label,
         input_kind="frames",
         options=asdict(options),
@@ -215,20 +229,9 @@ def convert_character_frames(pictures: Sequence[Picture], label: str, options: F
         extra={
             "frames": [picture.source for picture in pictures],
             "frame_rate_fps": options.frame_rate_fps,
-            "rig": {
-                **rig_summary(character.rig),
-                "rest_frame": rest,
-                "frames_read": read,  # every joint found; the others' missing joints were blended
-                "frame_confidence": [round(value, 3) for value in confidences],
-                "ik_iou": ik_iou,  # each frame's silhouette IoU from the joints alone
-                "silhouette_iou": silhouette_iou,  # and once refined against its outline
-            },
+            **extra,
         },
     ).as_dict()
-    character.provenance = provenance
-    return FramesResult(
-        frames=[], frame_rate_fps=options.frame_rate_fps, provenance=provenance, character=character
-    )
 
 
 def _place(asset: Asset, box: np.ndarray, pivot: np.ndarray, metres_per_px: float, height_m: float) -> Asset:
