@@ -640,6 +640,19 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         help="share of solids made narrower and proportionally thinner (x and z scaled alike), "
         "so narrow upright things are not taken for flat ones seen edge-on [default: 0]",
     )
+    parser.add_argument(
+        "--gradient-weight",
+        type=float,
+        default=0.0,
+        help="weight of an L1 loss on the maps' slopes inside the object (finite differences, "
+        "view units per view unit), to keep surface slopes and thin round parts [default: 0]",
+    )
+    parser.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=0,
+        help="also keep the EMA model every N steps in OUT/snapshots/step-N [default: 0, none]",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed [default: 0]")
     parser.add_argument("--no-bf16", action="store_true", help="train in float32 instead of bf16 autocast")
     parser.add_argument(
@@ -665,6 +678,8 @@ def run_train(args: argparse.Namespace) -> int:
         high_noise_share=args.high_noise_share,
         drawn_share=args.drawn_share,
         squeeze_share=args.squeeze_share,
+        gradient_weight=args.gradient_weight,
+        snapshot_every=args.snapshot_every,
         init_from=args.init_from,
         bf16=not args.no_bf16,
         threads=args.threads,

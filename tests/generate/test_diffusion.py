@@ -247,3 +247,59 @@ def test_training_can_start_from_a_saved_model(tmp_path) -> None:
     )
     with pytest.raises(OptionError, match="other block channels"):
         train(wrong, progress=False)
+
+
+def test_slope_loss_is_zero_for_equal_slopes_and_measures_a_slope_difference() -> None:
+    from lift3d.training.base import slope_loss
+
+    size = 16
+    rows, cols = (np.mgrid[0:size, 0:size] + 0.5) / size * 2 - 1  # view units, 2 across
+    inside = torch.zeros(1, 1, size, size)
+    inside[..., 4:12, 3:13] = 1.0
+    true = torch.from_numpy(np.stack([0.5 * cols, -0.2 * rows]).astype(np.float32))[None] * inside
+    assert slope_loss(true, true, inside) == 0.0
+    # A constant offset changes depths, not slopes; neither does anything outside the object.
+    shifted = (true + 0.3) * inside + 5.0 * torch.rand(1, 2, size, size) * (1.0 - inside)
+    assert slope_loss(shifted, true, inside).item() < 1e-6
+    # Front slope across 0.5 -> 1.25 (error 0.75), back slope down -0.2 -> 0.3 (error 0.5):
+    # each axis averages over both maps, so the loss is 0.75 / 2 + 0.5 / 2.
+    tilted = torch.from_numpy(np.stack([1.25 * cols, 0.3 * rows]).astype(np.float32))[None] * inside
+    torch.testing.assert_close(slope_loss(tilted, true, inside), torch.tensor(0.625), atol=1e-5, rtol=0)
+    # The same surfaces at twice the resolution give the same loss (slopes, not steps).
+    fine = torch.nn.functional.interpolate
+    twice = [fine(x, scale_factor=2, mode="nearest") for x in (inside,)][0]
+    rows2, cols2 = (np.mgrid[0 : 2 * size, 0 : 2 * size] + 0.5) / (2 * size) * 2 - 1
+    true2 = torch.from_numpy(np.stack([0.5 * cols2, -0.2 * rows2]).astype(np.float32))[None] * twice
+    tilted2 = torch.from_numpy(np.stack([1.25 * cols2, 0.3 * rows2]).astype(np.float32))[None] * twice
+    torch.testing.assert_close(slope_loss(tilted2, true2, twice), torch.tensor(0.625), atol=1e-5, rtol=0)
+    # Gradients flow to the prediction, and the term is off by default in training.
+    predicted = tilted.clone().requires_grad_(True)
+    slope_loss(predicted, true, inside).backward()
+    assert predicted.grad is not None and predicted.grad.abs().sum() > 0
+    assert TrainOptions(data="d", out="o").gradient_weight == 0.0
+
+
+def test_training_with_the_slope_term_keeps_snapshots(tmp_path) -> None:
+    data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
+    options = TrainOptions(
+        data=str(data),
+        out=str(tmp_path / "run"),
+        size_px=16,
+        block_channels=(32, 64),
+        batch_size=4,
+        steps=4,
+        checkpoint_every=2,
+        snapshot_every=2,
+        gradient_weight=0.01,
+        bf16=False,
+    )
+    train(options, progress=False)
+    for step in (2, 4):
+        assert (
+            ShapeDiffusion.from_pretrained(tmp_path / "run" / "snapshots" / f"step-{step}").record[
+                "steps_done"
+            ]
+            == step
+        )
+    with pytest.raises(OptionError, match="multiple of checkpoint_every"):
+        TrainOptions(data="d", out="o", checkpoint_every=500, snapshot_every=300)
