@@ -97,7 +97,8 @@ def conversion_options(args: argparse.Namespace, resolve: bool = True) -> Conver
 
 
 def _options_from_flags(args: argparse.Namespace) -> ConvertOptions:
-    values = {name: getattr(args, name) for name in SHARED_FIELDS}
-    return ConvertOptions(
-        **{name: tuple(value) if isinstance(value, list) else value for name, value in values.items()}
-    )
+    values: dict[str, Any] = {}
+    for name in SHARED_FIELDS:
+        value = getattr(args, name)
+        values[name] = tuple(value) if isinstance(value, list) else value  # a repeated flag's items
+    return ConvertOptions(**values)

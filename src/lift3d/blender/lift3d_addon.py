@@ -492,9 +492,9 @@ if bpy is not None:
                 "min": option.get("minimum"),
                 "max": option.get("maximum"),
             }
-            if kind is IntProperty and limits["max"] is not None:
-                limits["max"] = min(int(limits["max"]), BLENDER_INT_MAX)
-            given = {key: value for key, value in limits.items() if value is not None}
+            # JSON may carry a whole number as 100.0; an IntProperty takes only int, and 32 bits.
+            number = (lambda value: min(int(value), BLENDER_INT_MAX)) if kind is IntProperty else float
+            given = {key: number(value) for key, value in limits.items() if isinstance(value, int | float)}
             properties[name] = kind(**details, **given)
         return properties
 

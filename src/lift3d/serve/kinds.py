@@ -52,7 +52,7 @@ KIND_FIELDS = {name: kind for kind, rules in KINDS.items() for name in rules.fie
 assert set(KINDS) == set(PIPELINES), "every pipeline is offered by the server"
 
 
-def kind_defaults() -> dict[str, object]:
+def kind_defaults() -> dict[str, bool | float | str]:
     """What each kind's form field is when left out: the kind's own options' default."""
     from lift3d.pipelines.frames import FramesOptions
     from lift3d.pipelines.ortho import OrthoOptions
