@@ -48,30 +48,38 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(FLAG_NAMES[name], **flag_arguments(name))
 
 
+def flag_destination(name: str) -> str:
+    """Where argparse keeps a field's flag: the flag's own name (--no-delight: delight), a list's field name."""
+    if isinstance(FIELDS[name].default, tuple):
+        return name
+    return FLAG_NAMES[name].removeprefix("--").removeprefix("no-").replace("-", "_")
+
+
 def flag_arguments(name: str) -> dict[str, Any]:
     """argparse's arguments for the flag of one ConvertOptions field, read from the field."""
     field = FIELDS[name]
+    dest = flag_destination(name)
     help_text = field.metadata["help"]
     default = field.default
     if isinstance(default, bool):
         if default:
             off = field.metadata.get("off_help", f"do not {help_text}")
-            return {"dest": name, "action": "store_false", "help": f"{off} [default: on]"}
-        return {"dest": name, "action": "store_true", "help": help_text}
+            return {"dest": dest, "action": "store_false", "help": f"{off} [default: on]"}
+        return {"dest": dest, "action": "store_true", "help": help_text}
     if isinstance(default, tuple):  # a list: the flag is given once per item
         return {
-            "dest": name,
+            "dest": dest,
             "action": "append",
             "default": [],
             "metavar": ITEM_SPELLING[name],
             "help": f"{help_text}; repeat to stack several",
         }
-    arguments: dict[str, Any] = {"dest": name, "default": default}
+    arguments: dict[str, Any] = {"dest": dest, "default": default}
     if "choices" in field.metadata:
         arguments["choices"] = list(field.metadata["choices"])
     else:
         arguments["type"] = type(default)
-        arguments["metavar"] = FLAG_NAMES[name].lstrip("-").replace("-", "_").upper()
+        arguments["metavar"] = dest.upper()
     shown = field.metadata.get("when_empty", default) if default == "" else default
     if name in OPTION_RANGES:
         low, high = OPTION_RANGES[name]
@@ -99,6 +107,6 @@ def conversion_options(args: argparse.Namespace, resolve: bool = True) -> Conver
 def _options_from_flags(args: argparse.Namespace) -> ConvertOptions:
     values: dict[str, Any] = {}
     for name in SHARED_FIELDS:
-        value = getattr(args, name)
+        value = getattr(args, flag_destination(name))
         values[name] = tuple(value) if isinstance(value, list) else value  # a repeated flag's items
     return ConvertOptions(**values)
