@@ -6,13 +6,9 @@ Read with ast, without running anything, so a lazy import inside a function coun
 from __future__ import annotations
 
 import ast
-import importlib.util
-import re
 import subprocess
 import sys
 from pathlib import Path
-
-from lift3d.api import ConvertOptions
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "lift3d"
 # Shared leaves anyone may import; they import no part.
@@ -95,32 +91,6 @@ def test_the_walker_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
         "asset/sneaky.py imports lift3d.api",
         "asset/sneaky.py imports lift3d.training",
     ]
-
-
-def test_the_face_budget_default_is_written_once() -> None:
-    """Everything else reads AssetOptions' default (the Blender add-on, a standalone file, is checked below)."""
-    places = [
-        str(path.relative_to(SOURCE))
-        for path in sorted(SOURCE.rglob("*.py"))
-        if "blender" not in path.parts
-        for line in path.read_text().splitlines()
-        if re.search(r"(default=|=\s*|Field\()20_?000\b", line.split("#")[0])
-    ]
-    assert places == ["asset/options.py"]  # once, in one file (a line number breaks on every edit above it)
-
-
-def test_the_blender_addon_defaults_are_lift3d_defaults() -> None:
-    spec = importlib.util.spec_from_file_location("lift3d_addon_copy", SOURCE / "blender" / "lift3d_addon.py")
-    addon = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(addon)
-    request, options = addon.ConvertRequest(), ConvertOptions()
-    assert (request.faces, request.texture_size, request.height, request.seed, request.variants) == (
-        options.max_faces,
-        options.texture_px,
-        options.height_m,
-        options.seed,
-        options.variants,
-    )
 
 
 def test_asking_whether_the_weights_exist_does_not_import_torch() -> None:

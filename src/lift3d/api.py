@@ -12,7 +12,7 @@ import numbers
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,39 +73,76 @@ def check_option_ranges(values: dict[str, object], ranges: dict[str, tuple[float
             raise OptionError(f"{name} must be {what} from {low:,} to {high:,}, got {value!r}", option=name)
 
 
+def stage_field(options: type, name: str) -> Any:
+    """A stage option offered again here with the stage's own default and help, written once there."""
+    (declared,) = (item for item in fields(options) if item.name == name)
+    return field(default=declared.default, metadata=declared.metadata)
+
+
 @dataclass(frozen=True)
 class ConvertOptions:
-    """Everything a conversion can be asked for; the CLI flags map one to one."""
+    """Everything a conversion can be asked for.
 
-    generator: str = ""  # diffusion | inflate | slab; empty picks the best installed
-    # The stage options' own defaults, written once there.
-    max_faces: int = AssetOptions.max_faces
-    texture_px: int = AssetOptions.texture_px
-    height_m: float = AssetOptions.height_m
-    seed: int = 0
-    steps: int = 0  # diffusion sampling steps; 0 uses the model's default, 1 is deterministic
-    variants: int = 1  # different plausible results from consecutive seeds
-    ensemble: int = 0  # samples averaged into one result; 0 uses the model's default (1 for variants)
-    cutout_px: int = CutoutOptions.size_px
-    grid_px: int = ReconstructOptions.grid_px
-    # LoRA adapters as (shipped name or .safetensors path, weight); "a:0.5,b" is accepted too
-    adapters: tuple[tuple[str, float], ...] = ()
-    # With no adapters asked for, use the shipped adapter named after the detected input
-    # kind (a line drawing gets `sketch`); the output says so.
-    auto_adapter: bool = True
+    The CLI flags, the server's form and its /api/info, and the Blender add-on take each
+    option's default and help from these fields, and its limits from OPTION_RANGES.
+    """
+
+    generator: str = field(
+        default="",
+        metadata={
+            "help": "what imagines the hidden shape: the shipped diffusion model, classical inflation, "
+            "or a flat extruded slab",
+            "choices": GENERATORS,
+            "when_empty": f"{DEFAULT_GENERATOR}, the best by held-out measurement",
+        },
+    )
+    max_faces: int = stage_field(AssetOptions, "max_faces")
+    texture_px: int = stage_field(AssetOptions, "texture_px")
+    height_m: float = stage_field(AssetOptions, "height_m")
+    seed: int = field(default=0, metadata={"help": "random seed of the generator"})
+    steps: int = field(
+        default=0,
+        metadata={
+            "help": "diffusion sampling steps; 0 takes the model's default; 1 is deterministic and the "
+            "most accurate, variants need more so they differ"
+        },
+    )
+    variants: int = field(
+        default=1, metadata={"help": "different results from consecutive seeds, as NAME_0, NAME_1 ..."}
+    )
+    ensemble: int = field(
+        default=0,
+        metadata={
+            "help": "diffusion samples averaged into one; 0 takes the model's default (1 with variants)"
+        },
+    )
+    cutout_px: int = stage_field(CutoutOptions, "size_px")
+    grid_px: int = stage_field(ReconstructOptions, "grid_px")
+    # "a:0.5,b" is accepted too
+    adapters: tuple[tuple[str, float], ...] = field(
+        default=(),
+        metadata={
+            "help": "a LoRA adapter, a shipped name (see `lift3d adapter list`) or a .safetensors file, "
+            "and its weight (1 when not given)"
+        },
+    )
+    # With no adapters asked for, the shipped adapter named after the detected input kind
+    # (a line drawing gets `sketch`); the output says so.
+    auto_adapter: bool = field(
+        default=True,
+        metadata={"help": "apply the shipped adapter made for the detected kind of picture (e.g. sketch)"},
+    )
     rig: bool = False  # a skeleton, skin weights and clips in the GLB (lift3d.rig)
     # Rig only when the picture surely reads as a humanoid character (rig.build.reads_as_character);
     # the CLI turns it on for a .glb output (--no-rig turns it off), as other formats hold no skin.
     auto_rig: bool = False
     animations: tuple[str, ...] = ()  # clips to build when rigging; empty = all built-in ones
-    # base: bottom on the floor (y = 0), centred in x and z; center: box centre
-    pivot: str = AssetOptions.pivot
-    delight: bool = AssetOptions.delight  # divide the picture's light out of the texture (asset.delight)
-    # The unseen back: fill = each region's colour, mirror = the front, darker.
-    hidden_side: str = AssetOptions.hidden_side
+    pivot: str = stage_field(AssetOptions, "pivot")
+    delight: bool = stage_field(AssetOptions, "delight")
+    hidden_side: str = stage_field(AssetOptions, "hidden_side")
     # A mask file (white object on black, the picture's size) to use instead of finding the object.
     mask: str = ""
-    quads: bool = False  # also a quad-dominant retopology, written by OBJ and USD (lift3d.asset.quads)
+    quads: bool = stage_field(AssetOptions, "quads")
 
     def __post_init__(self) -> None:
         if self.generator and self.generator not in GENERATORS:

@@ -1,111 +1,21 @@
-"""Command-line flags that every converting command shares (convert, batch), and their options."""
+"""Command-line flags that every converting command shares (convert, batch), and their options.
+
+Each flag is made from its ConvertOptions field: the default and help are the field's own,
+the range is OPTION_RANGES'; only the spelling is this module's.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from typing import Any
 
-from lift3d.api import GENERATORS, ConvertOptions
+from lift3d.api import OPTION_RANGES, ConvertOptions
 from lift3d.errors import OptionError
 
-# Every default below is the option's own, read from its dataclass.
-DEFAULTS = ConvertOptions()
-
-
-def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
-    """The ConvertOptions flags, with the same names and help everywhere."""
-    parser.add_argument(
-        "--generator",
-        choices=list(GENERATORS),
-        default="",
-        help="what imagines the hidden shape: the shipped diffusion model, classical inflation, "
-        "or a flat extruded slab [default: diffusion, the best by held-out measurement]",
-    )
-    parser.add_argument(
-        "--faces",
-        type=int,
-        default=DEFAULTS.max_faces,
-        help=f"maximum number of triangles [default: {DEFAULTS.max_faces}]",
-    )
-    parser.add_argument(
-        "--texture-size",
-        type=int,
-        default=DEFAULTS.texture_px,
-        help=f"texture width and height in pixels [default: {DEFAULTS.texture_px}]",
-    )
-    parser.add_argument(
-        "--height",
-        type=float,
-        default=DEFAULTS.height_m,
-        help=f"height of the asset in metres [default: {DEFAULTS.height_m}]",
-    )
-    parser.add_argument(
-        "--pivot",
-        choices=["base", "center"],
-        default=DEFAULTS.pivot,
-        help="where the origin is: base = bottom on the floor (y = 0), centred in x and z; "
-        f"center = the middle of the bounding box [default: {DEFAULTS.pivot}]",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=DEFAULTS.seed,
-        help=f"random seed of the generator [default: {DEFAULTS.seed}]",
-    )
-    parser.add_argument(
-        "--hidden-side",
-        choices=["fill", "mirror"],
-        default=DEFAULTS.hidden_side,
-        help="colour of the side the picture cannot see: fill = each region's colour continued from "
-        f"the outline, without the front's details; mirror = the front repeated, darker [default: {DEFAULTS.hidden_side}]",
-    )
-    parser.add_argument(
-        "--no-delight",
-        dest="delight",
-        action="store_false",
-        help="keep the picture's light and shadows in the texture (default: divided out, base colour only)",
-    )
-    parser.add_argument(
-        "--quads",
-        action="store_true",
-        help="also retopologise to quads (Instant Meshes) for editing; .obj and .usdz write them "
-        "[needs pip install 'lift3d[quads]']",
-    )
-    parser.add_argument(
-        "--steps",
-        type=int,
-        default=DEFAULTS.steps,
-        help="diffusion sampling steps [default: 1, the most accurate; 10 with --variants so they differ]",
-    )
-    parser.add_argument(
-        "--variants",
-        type=int,
-        default=DEFAULTS.variants,
-        help="N different results from N seeds, as NAME_0 ... NAME_{N-1} [default: 1]",
-    )
-    parser.add_argument(
-        "--ensemble",
-        type=int,
-        default=DEFAULTS.ensemble,
-        help="average K diffusion samples into one [default: 8, or 1 with --variants]",
-    )
-    parser.add_argument(
-        "--adapter",
-        dest="adapters",
-        action="append",
-        default=[],
-        metavar="NAME_OR_PATH[:WEIGHT]",
-        help="apply a LoRA adapter (a shipped name, see `lift3d adapter list`, or a .safetensors file) "
-        "at WEIGHT [default: 1]; repeat to stack several",
-    )
-    parser.add_argument(
-        "--no-auto-adapter",
-        dest="auto_adapter",
-        action="store_false",
-        help="do not apply the shipped adapter made for the detected kind of picture (e.g. sketch)",
-    )
-
-
-# The flag of each ConvertOptions field, so a refusal names what the user typed.
+# The flag of each ConvertOptions field, so a refusal names what the user typed. A field whose
+# default is true is turned off by its flag. The first ones are the flags every converting
+# command shares, in the order --help lists them; `lift3d convert` adds the last ones itself.
 FLAG_NAMES = {
     "generator": "--generator",
     "max_faces": "--faces",
@@ -113,6 +23,9 @@ FLAG_NAMES = {
     "height_m": "--height",
     "pivot": "--pivot",
     "seed": "--seed",
+    "hidden_side": "--hidden-side",
+    "delight": "--no-delight",
+    "quads": "--quads",
     "steps": "--steps",
     "variants": "--variants",
     "ensemble": "--ensemble",
@@ -123,6 +36,60 @@ FLAG_NAMES = {
     "animations": "--animations",
     "mask": "--mask",
 }
+# How one item of a list flag is written.
+ITEM_SPELLING = {"adapters": "NAME_OR_PATH[:WEIGHT]"}
+SHARED_FIELDS = tuple(FLAG_NAMES)[: tuple(FLAG_NAMES).index("auto_adapter") + 1]
+FIELDS = {field.name: field for field in dataclasses.fields(ConvertOptions)}
+
+
+def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
+    """The shared ConvertOptions flags, with the same names, defaults and help everywhere."""
+    for name in SHARED_FIELDS:
+        parser.add_argument(FLAG_NAMES[name], **flag_arguments(name))
+
+
+def flag_destination(name: str) -> str:
+    """Where argparse keeps a field's flag: the flag's own name (--no-delight: delight), a list's field name."""
+    if isinstance(FIELDS[name].default, tuple):
+        return name
+    return FLAG_NAMES[name].removeprefix("--").removeprefix("no-").replace("-", "_")
+
+
+def flag_arguments(name: str) -> dict[str, Any]:
+    """argparse's arguments for the flag of one ConvertOptions field, read from the field."""
+    field = FIELDS[name]
+    dest = flag_destination(name)
+    help_text = field.metadata["help"]
+    default = field.default
+    if isinstance(default, bool):
+        if default:
+            off = field.metadata.get("off_help", f"do not {help_text}")
+            return {"dest": dest, "action": "store_false", "help": f"{off} [default: on]"}
+        return {"dest": dest, "action": "store_true", "help": help_text}
+    if isinstance(default, tuple):  # a list: the flag is given once per item
+        return {
+            "dest": dest,
+            "action": "append",
+            "default": [],
+            "metavar": ITEM_SPELLING[name],
+            "help": f"{help_text}; repeat to stack several",
+        }
+    arguments: dict[str, Any] = {"dest": dest, "default": default}
+    if "choices" in field.metadata:
+        arguments["choices"] = list(field.metadata["choices"])
+    else:
+        arguments["type"] = type(default)
+        arguments["metavar"] = dest.upper()
+    shown = field.metadata.get("when_empty", default) if default == "" else default
+    if name in OPTION_RANGES:
+        low, high = OPTION_RANGES[name]
+        shown = f"{shown}, from {_number(low)} to {_number(high)}"
+    arguments["help"] = f"{help_text} [default: {shown}]"
+    return arguments
+
+
+def _number(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,g}"
 
 
 def conversion_options(args: argparse.Namespace, resolve: bool = True) -> ConvertOptions:
@@ -138,19 +105,8 @@ def conversion_options(args: argparse.Namespace, resolve: bool = True) -> Conver
 
 
 def _options_from_flags(args: argparse.Namespace) -> ConvertOptions:
-    return ConvertOptions(
-        generator=args.generator,
-        max_faces=args.faces,
-        texture_px=args.texture_size,
-        height_m=args.height,
-        seed=args.seed,
-        steps=args.steps,
-        variants=args.variants,
-        ensemble=args.ensemble,
-        adapters=tuple(args.adapters),
-        auto_adapter=args.auto_adapter,
-        pivot=args.pivot,
-        delight=args.delight,
-        hidden_side=args.hidden_side,
-        quads=args.quads,
-    )
+    values: dict[str, Any] = {}
+    for name in SHARED_FIELDS:
+        value = getattr(args, flag_destination(name))
+        values[name] = tuple(value) if isinstance(value, list) else value  # a repeated flag's items
+    return ConvertOptions(**values)

@@ -21,6 +21,9 @@ from lift3d.blender.lift3d_addon import (
     download_results,
     encode_png,
     get_job,
+    lift3d_options,
+    panel_options,
+    server_options,
     submit_job,
     wait_for_job,
 )
@@ -122,3 +125,40 @@ def test_encode_png_round_trips() -> None:
     rgba = np.random.default_rng(0).integers(0, 256, size=(5, 7, 4), dtype=np.uint8)
     decoded = np.asarray(Image.open(io.BytesIO(encode_png(rgba))))
     assert decoded.shape == (5, 7, 4) and np.array_equal(decoded, rgba)
+
+
+def test_the_panel_shows_the_server_defaults_within_its_caps(live_server: str) -> None:
+    """Server mode shows /api/info's defaults and caps; with no server, the installed lift3d's."""
+    from lift3d.api import OPTION_RANGES, ConvertOptions
+    from lift3d.serve.settings import ServerSettings
+
+    served, own = server_options(Server(live_server)), lift3d_options()
+    assert {name: option["default"] for name, option in served.items()} == {
+        "faces": ConvertOptions.max_faces,
+        "texture_size": ConvertOptions.texture_px,
+        "height": ConvertOptions.height_m,
+        "seed": ConvertOptions.seed,
+        "variants": ConvertOptions.variants,
+    }
+    assert {name: option["default"] for name, option in own.items()} == {
+        name: option["default"] for name, option in served.items()
+    }
+    caps = ServerSettings(data_dir=Path("unused"))
+    assert served["faces"]["maximum"] == caps.max_faces and served["variants"]["maximum"] == caps.max_variants
+    assert own["faces"]["maximum"] == OPTION_RANGES["max_faces"][1]
+    assert panel_options(Server(live_server)) == served
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    assert panel_options(Server(f"http://127.0.0.1:{port}")) == own
+
+
+def test_an_option_left_unset_is_not_sent() -> None:
+    """It takes the default where the conversion runs: the add-on restates none."""
+    assert ConvertRequest().form_fields() == {"formats": "glb"}
+    assert FAST.form_fields() == {
+        "faces": "2000",
+        "texture_size": "128",
+        "formats": "glb",
+        "generator": "inflate",
+    }

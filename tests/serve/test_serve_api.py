@@ -16,7 +16,10 @@ import trimesh  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from serve_helpers import FAST_FIELDS, GatedConverter, disc_png, wait_for_job  # noqa: E402
 
+from lift3d.api import OPTION_RANGES, ConvertOptions  # noqa: E402
 from lift3d.evaluate.metrics import is_watertight  # noqa: E402
+from lift3d.pipelines.frames import FramesOptions  # noqa: E402
+from lift3d.reconstruct.plan import PlanOptions  # noqa: E402
 from lift3d.serve.app import create_app  # noqa: E402
 from lift3d.serve.settings import ServerSettings  # noqa: E402
 
@@ -73,6 +76,27 @@ def test_submit_poll_download_gives_watertight_assets_in_every_format(client: Te
 def test_list_info_and_delete(client: TestClient, data_dir: Path) -> None:
     info = client.get("/api/info").json()
     assert "inflate" in info["generators"] and info["auth_required"] is False
+    # Each form field's default and range, for building a form: ConvertOptions' own, and the
+    # converter's limits lowered to this server's caps.
+    options, defaults = info["options"], ConvertOptions()
+    assert {
+        name: options[name]["default"] for name in ("faces", "texture_size", "height", "seed", "variants")
+    } == {
+        "faces": defaults.max_faces,
+        "texture_size": defaults.texture_px,
+        "height": defaults.height_m,
+        "seed": defaults.seed,
+        "variants": defaults.variants,
+    }
+    assert options["faces"]["minimum"] == OPTION_RANGES["max_faces"][0]
+    assert (
+        options["faces"]["maximum"]
+        == ServerSettings(data_dir=data_dir).max_faces
+        < OPTION_RANGES["max_faces"][1]
+    )
+    assert options["height"]["maximum"] == OPTION_RANGES["height_m"][1]
+    assert options["fps"]["default"] == FramesOptions.frame_rate_fps
+    assert options["wall_height"]["default"] == PlanOptions.wall_height_m
     first = submit(client, disc_png())
     second = submit(client, disc_png(), name="second.png")
     listed = [job["id"] for job in client.get("/api/jobs").json()["jobs"]]

@@ -18,7 +18,9 @@ from PIL import Image  # noqa: E402
 from serve_helpers import disc_png, running_server  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS, needs_chromium  # noqa: E402
 
+from lift3d.api import OPTION_RANGES, ConvertOptions  # noqa: E402
 from lift3d.evaluate.metrics import is_watertight  # noqa: E402
+from lift3d.serve.settings import ServerSettings  # noqa: E402
 
 
 @pytest.fixture
@@ -51,6 +53,12 @@ def test_studio_converts_shows_and_downloads_a_picture(live_server: str, tmp_pat
             )
             page.goto(live_server)
             page.wait_for_selector("#generator option[value=inflate]", state="attached")
+            # The form's defaults and limits are the converter's, read from /api/info, not the page's own.
+            faces = page.locator("#faces")
+            assert faces.input_value() == str(ConvertOptions.max_faces)
+            assert faces.get_attribute("max") == str(ServerSettings(data_dir=tmp_path).max_faces)
+            assert page.locator("#texture_size").get_attribute("min") == str(OPTION_RANGES["texture_px"][0])
+            assert float(page.locator("#height").input_value()) == ConvertOptions.height_m
             page.set_input_files("#file", str(picture))
             page.select_option("#generator", "inflate")
             page.fill("#faces", "2000")

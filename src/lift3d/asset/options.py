@@ -23,27 +23,42 @@ HEIGHT_M_RANGE = (0.001, 1000.0)
 class AssetOptions:
     """How the reconstructed mesh becomes a finished, textured asset."""
 
-    max_faces: int = field(default=20000, metadata={"help": "triangle budget after decimation"})
-    texture_px: int = field(default=1024, metadata={"help": "side of the square base-colour texture"})
-    height_m: float = field(default=1.0, metadata={"help": "height of the asset along +Y in metres"})
+    # Each field's help is what the CLI, the server's form and its /api/info show: written here only.
+    max_faces: int = field(default=20000, metadata={"help": "maximum number of triangles"})
+    texture_px: int = field(default=1024, metadata={"help": "texture width and height in pixels"})
+    height_m: float = field(default=1.0, metadata={"help": "height of the asset in metres"})
     crease_angle_deg: float = field(
         default=40.0, metadata={"help": "edges sharper than this keep a hard normal crease"}
     )
     pivot: str = field(
         default="base",
         metadata={
-            "help": "origin: base = bottom on the floor (y = 0), centred in x and z; center = box centre"
+            "help": "where the origin is: base = bottom on the floor (y = 0), centred in x and z; "
+            "center = the middle of the bounding box",
+            "choices": PIVOTS,
         },
     )
-    quads: bool = field(default=False, metadata={"help": "also a quad-dominant retopology (lift3d[quads])"})
+    quads: bool = field(
+        default=False,
+        metadata={
+            "help": "also retopologise to quads (Instant Meshes) for editing; .obj and .usdz write them "
+            "[needs pip install 'lift3d[quads]']"
+        },
+    )
 
     delight: bool = field(
-        default=True, metadata={"help": "divide the picture's light out of the texture (base colour only)"}
+        default=True,
+        metadata={
+            "help": "divide the picture's light and shadows out of the texture, leaving base colour",
+            "off_help": "keep the picture's light and shadows in the texture",
+        },
     )
     hidden_side: str = field(
         default="fill",
         metadata={
-            "help": "unseen back: fill = regions' colours from the outline, mirror = the front, darker"
+            "help": "colour of the side the picture cannot see: fill = each region's colour continued "
+            "from the outline, without the front's details; mirror = the front repeated, darker",
+            "choices": HIDDEN_SIDE_MODES,
         },
     )
 

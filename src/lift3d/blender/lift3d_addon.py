@@ -60,6 +60,7 @@ DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 REQUEST_TIMEOUT_S = 60.0  # one HTTP request; a conversion is polled, not waited on
 JOB_TIMEOUT_S = 3600.0  # a whole conversion, queue included
 POLL_INTERVAL_S = 0.5
+PANEL_OPTIONS_TIMEOUT_S = 2.0  # asked while Blender starts: a missing server must not hold it up
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
@@ -69,32 +70,40 @@ class ClientError(Exception):
     """A one-line message for the user: bad input, a refusal or failure, or no server."""
 
 
+# The panel's numeric options by the server's form names, and the lift3d ConvertOptions field of each.
+OPTION_FIELDS = {
+    "faces": "max_faces",
+    "texture_size": "texture_px",
+    "height": "height_m",
+    "seed": "seed",
+    "variants": "variants",
+}
+
+
 @dataclass(frozen=True)
 class ConvertRequest:
     """The options the panel offers; names follow the server's form fields and the CLI flags.
 
-    The add-on installs as this one file, without lift3d beside it, so its defaults are
-    restated here once; tests/test_architecture.py checks they equal ConvertOptions'.
+    An option left None takes the default of wherever the conversion runs (the server's
+    /api/info, or lift3d's own in Blender), so this file restates none of them.
     """
 
     generator: str = ""  # empty: the best generator installed where the conversion runs
-    faces: int = 20000
-    texture_size: int = 1024
-    height: float = 1.0  # metres
-    seed: int = 0
-    variants: int = 1
-    quads: bool = False  # a quad-dominant retopology, imported from OBJ (in-process only)
+    faces: int | None = None
+    texture_size: int | None = None
+    height: float | None = None  # metres
+    seed: int | None = None
+    variants: int | None = None
+    quads: bool | None = None  # a quad-dominant retopology, imported from OBJ (in-process only)
+
+    def given(self) -> dict[str, Any]:
+        """The numeric options asked for, by their form names."""
+        return {name: getattr(self, name) for name in OPTION_FIELDS if getattr(self, name) is not None}
 
     def form_fields(self) -> dict[str, str]:
         """The multipart fields of POST /api/jobs; only GLB is asked for, Blender imports it."""
-        fields = {
-            "faces": str(self.faces),
-            "texture_size": str(self.texture_size),
-            "height": repr(float(self.height)),
-            "seed": str(self.seed),
-            "variants": str(self.variants),
-            "formats": "glb",
-        }
+        fields = {name: str(value) for name, value in self.given().items()}
+        fields["formats"] = "glb"
         if self.generator:
             fields["generator"] = self.generator
         return fields
@@ -138,7 +147,12 @@ def encode_multipart(fields: dict[str, str], file_name: str, file_bytes: bytes) 
 
 
 def call_server(
-    server: Server, method: str, path: str, body: bytes | None = None, content_type: str = ""
+    server: Server,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str = "",
+    timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> bytes:
     """One request to the API; any failure becomes a ClientError carrying the server's own message."""
     url = server.endpoint(path)
@@ -149,7 +163,7 @@ def call_server(
         headers["Authorization"] = f"Bearer {server.token}"
     request = urllib.request.Request(url, data=body, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return response.read()
     except urllib.error.HTTPError as error:
         raise ClientError(f"the lift3d server refused: {_error_message(error)}") from None
@@ -160,9 +174,14 @@ def call_server(
 
 
 def call_server_json(
-    server: Server, method: str, path: str, body: bytes | None = None, content_type: str = ""
+    server: Server,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str = "",
+    timeout_s: float = REQUEST_TIMEOUT_S,
 ) -> dict[str, Any]:
-    data = call_server(server, method, path, body, content_type)
+    data = call_server(server, method, path, body, content_type, timeout_s)
     try:
         answer = json.loads(data)
     except ValueError:
@@ -170,6 +189,33 @@ def call_server_json(
     if not isinstance(answer, dict):
         raise ClientError(f"{server.url} did not answer like a lift3d server")
     return answer
+
+
+def lift3d_options() -> dict[str, dict[str, Any]]:
+    """Each numeric option's default and range from the lift3d installed in this Python."""
+    from lift3d.api import OPTION_RANGES, ConvertOptions
+
+    return {
+        name: {
+            "default": getattr(ConvertOptions, field),
+            "minimum": OPTION_RANGES[field][0],
+            "maximum": OPTION_RANGES[field][1],
+        }
+        for name, field in OPTION_FIELDS.items()
+    }
+
+
+def server_options(server: Server, timeout_s: float = REQUEST_TIMEOUT_S) -> dict[str, dict[str, Any]]:
+    """Each numeric option's default and range as the server's /api/info gives them (its caps included)."""
+    options = call_server_json(server, "GET", "api/info", timeout_s=timeout_s).get("options")
+    if not isinstance(options, dict) or not all(
+        isinstance(options.get(name), dict) for name in OPTION_FIELDS
+    ):
+        raise ClientError(f"{server.url} is a lift3d server too old to say its options' defaults")
+    return {
+        name: {key: options[name].get(key) for key in ("default", "minimum", "maximum")}
+        for name in OPTION_FIELDS
+    }
 
 
 def submit_job(server: Server, picture: Path, request: ConvertRequest) -> dict[str, Any]:
@@ -254,6 +300,17 @@ def convert_with_server(
     return download_results(server, finished, folder)
 
 
+def panel_options(server: Server) -> dict[str, dict[str, Any]]:
+    """Defaults and ranges to show in the panel: the server's, else those of the lift3d installed here.
+
+    Empty when neither answers; the panel then shows no default, which is harmless, as an
+    option the user leaves unset is not sent and takes the default where the conversion runs.
+    """
+    with contextlib.suppress(ClientError):
+        return server_options(server, timeout_s=PANEL_OPTIONS_TIMEOUT_S)
+    return lift3d_options() if lift3d_installed() else {}
+
+
 def lift3d_installed() -> bool:
     """Whether lift3d itself can be imported here (in Blender: installed into Blender's Python)."""
     return importlib.util.find_spec("lift3d") is not None
@@ -269,26 +326,27 @@ def convert_in_process(
     """Convert with the lift3d installed in this Python; variants use consecutive seeds, as the CLI does."""
     if not lift3d_installed():
         raise ClientError("lift3d is not installed in Blender's Python; use the local API server mode")
-    from lift3d.api import convert, save
+    from dataclasses import replace
+
+    from lift3d.api import ConvertOptions, convert, save
     from lift3d.errors import Lift3DError
 
+    given = {OPTION_FIELDS[name]: value for name, value in request.given().items()}
+    try:
+        if request.quads is not None:
+            given["quads"] = request.quads
+        options = ConvertOptions(generator=request.generator, **given)
+    except Lift3DError as error:
+        raise ClientError(str(error)) from None
     paths = []
-    for variant in range(request.variants):
+    for variant in range(options.variants):
         if cancelled is not None and cancelled():
             raise ClientError("cancelled")
         if on_progress is not None:
-            on_progress(variant / request.variants, f"variant {variant + 1} of {request.variants}")
+            on_progress(variant / options.variants, f"variant {variant + 1} of {options.variants}")
         try:
-            asset = convert(
-                Path(picture),
-                generator=request.generator,
-                max_faces=request.faces,
-                texture_px=request.texture_size,
-                height_m=request.height,
-                seed=request.seed + variant,
-                quads=request.quads,
-            )
-            written = save(asset, Path(folder) / f"model_{variant}.{'obj' if request.quads else 'glb'}")
+            asset = convert(Path(picture), replace(options, seed=options.seed + variant, variants=1))
+            written = save(asset, Path(folder) / f"model_{variant}.{'obj' if options.quads else 'glb'}")
         except Lift3DError as error:
             raise ClientError(str(error)) from None
         paths.append(written[0])
@@ -394,40 +452,8 @@ if bpy is not None:
         )
         image_path: StringProperty(name="File", subtype="FILE_PATH", description="PNG, JPEG, WebP or TIFF")
         generator: EnumProperty(name="Generator", items=GENERATOR_ITEMS, default="AUTO")
-        faces: IntProperty(
-            name="Faces",
-            default=ConvertRequest.faces,
-            min=100,
-            soft_max=200000,
-            description="Maximum number of triangles",
-        )
-        texture_size: IntProperty(
-            name="Texture Size",
-            default=ConvertRequest.texture_size,
-            min=16,
-            max=4096,
-            subtype="PIXEL",
-            description="Width and height",
-        )
-        height: FloatProperty(
-            name="Height",
-            default=ConvertRequest.height,
-            min=0.001,
-            soft_max=100.0,
-            unit="LENGTH",
-            description="Height in metres",
-        )
-        seed: IntProperty(name="Seed", default=0, min=0, description="Random seed of the generator")
-        variants: IntProperty(
-            name="Variants",
-            default=1,
-            min=1,
-            max=16,
-            description="Results from consecutive seeds, to compare",
-        )
         quads: BoolProperty(
             name="Quads",
-            default=False,
             description="Quad-dominant retopology for editing (needs lift3d[quads] in Blender's Python)",
         )
         mode: EnumProperty(
@@ -440,15 +466,45 @@ if bpy is not None:
         )
         server_url: StringProperty(name="URL", default=DEFAULT_SERVER_URL)
 
+    # The numeric properties' labels and units; their defaults and ranges are lift3d's (panel_options).
+    OPTION_PROPERTIES = {
+        "faces": (IntProperty, {"name": "Faces", "description": "Maximum number of triangles"}),
+        "texture_size": (
+            IntProperty,
+            {"name": "Texture Size", "description": "Width and height", "subtype": "PIXEL"},
+        ),
+        "height": (FloatProperty, {"name": "Height", "description": "Height in metres", "unit": "LENGTH"}),
+        "seed": (IntProperty, {"name": "Seed", "description": "Random seed of the generator"}),
+        "variants": (
+            IntProperty,
+            {"name": "Variants", "description": "Results from consecutive seeds, to compare"},
+        ),
+    }
+    BLENDER_INT_MAX = 2**31 - 1  # an IntProperty is a 32-bit signed integer
+
+    def option_properties(options: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """The panel's numeric properties with the defaults and ranges in `options` (any may be missing)."""
+        properties = {}
+        for name, (kind, details) in OPTION_PROPERTIES.items():
+            option = options.get(name, {})
+            limits = {
+                "default": option.get("default"),
+                "min": option.get("minimum"),
+                "max": option.get("maximum"),
+            }
+            # JSON may carry a whole number as 100.0; an IntProperty takes only int, and 32 bits.
+            number = (lambda value: min(int(value), BLENDER_INT_MAX)) if kind is IntProperty else float
+            given = {key: number(value) for key, value in limits.items() if isinstance(value, int | float)}
+            properties[name] = kind(**details, **given)
+        return properties
+
     def convert_request(settings: Any) -> ConvertRequest:
+        # Only the options the user set: the others take the defaults where the conversion runs.
+        asked = (*OPTION_FIELDS, "quads")
+        given = {name: getattr(settings, name) for name in asked if settings.is_property_set(name)}
         return ConvertRequest(
             generator="" if settings.generator == "AUTO" else settings.generator,
-            faces=settings.faces,
-            texture_size=settings.texture_size,
-            height=settings.height,
-            seed=settings.seed,
-            variants=settings.variants,
-            quads=settings.quads,
+            **given,
         )
 
     def editor_image(context: Any) -> Any:
@@ -662,6 +718,8 @@ if bpy is not None:
 
 
 def register() -> None:
+    # Built here, not at import: the defaults come from the server or lift3d, asked once per start.
+    Lift3DSettings.__annotations__.update(option_properties(panel_options(Server())))
     for cls in CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Scene.lift3d = PointerProperty(type=Lift3DSettings)

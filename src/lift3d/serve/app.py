@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import hmac
@@ -44,6 +45,7 @@ from lift3d.serve.kinds import (
     check_files,
     check_kind_fields,
     check_views_cameras,
+    kind_defaults,
     kind_options,
 )
 from lift3d.serve.service import StudioService, open_service
@@ -71,6 +73,22 @@ MEDIA_TYPES = {
 }
 # The form's names for the ConvertOptions fields, so a refusal names what the client sent.
 FORM_NAMES = {"max_faces": "faces", "texture_px": "texture_size", "height_m": "height"}
+CONVERT_FIELDS = {field.name: field for field in dataclasses.fields(ConvertOptions)}
+# The form fields this server may cap below what the converter accepts, and the setting that does.
+SERVER_CAPS = {
+    "steps": "max_steps",
+    "variants": "max_variants",
+    "faces": "max_faces",
+    "texture_size": "max_texture_px",
+}
+
+
+def _option_field(name: str, **details: Any) -> Any:
+    """The form field of a ConvertOptions field: its default and help are the field's own."""
+    declared = CONVERT_FIELDS[name]
+    return Field(declared.default, **{"description": declared.metadata["help"], **details})
+
+
 # What a picture decoded as is stored with, so the pipelines read it as the CLI reads a file.
 SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
 
@@ -87,27 +105,22 @@ class JobForm(BaseModel):
         "plan: a floor plan drawing",
         json_schema_extra={"enum": list(KINDS)},
     )
-    generator: str = Field(
-        "",
+    generator: str = _option_field(
+        "generator",
         description="what imagines the hidden shape; empty picks the best installed",
         json_schema_extra={"enum": ["", *GENERATORS]},
     )
-    # Seed and height bounds are lift3d.api.OPTION_RANGES (declared once); faces, texture, steps
-    # and variants have this server's own lower limits (see /api/info), checked with their names.
-    faces: int = Field(ConvertOptions.max_faces, ge=1, description="maximum number of triangles")
-    texture_size: int = Field(
-        ConvertOptions.texture_px, ge=1, description="texture width and height in pixels"
+    # Defaults and help are ConvertOptions'. Seed and height bounds are lift3d.api.OPTION_RANGES
+    # (declared once); faces, texture, steps and variants have this server's own lower limits
+    # (SERVER_CAPS, see /api/info), checked with their names.
+    faces: int = _option_field("max_faces", ge=1)
+    texture_size: int = _option_field("texture_px", ge=1)
+    height: float = _option_field(
+        "height_m", ge=OPTION_RANGES["height_m"][0], le=OPTION_RANGES["height_m"][1], allow_inf_nan=False
     )
-    height: float = Field(
-        1.0,
-        ge=OPTION_RANGES["height_m"][0],
-        le=OPTION_RANGES["height_m"][1],
-        allow_inf_nan=False,
-        description="height of the asset in metres",
-    )
-    seed: int = Field(0, ge=0, le=OPTION_RANGES["seed"][1], description="random seed of the generator")
-    steps: int = Field(0, ge=0, description="diffusion sampling steps; 0 uses the model's default")
-    variants: int = Field(1, ge=1, description="results from consecutive seeds, to compare")
+    seed: int = _option_field("seed", ge=0, le=OPTION_RANGES["seed"][1])
+    steps: int = _option_field("steps", ge=0)
+    variants: int = _option_field("variants", ge=1)
     formats: str = Field(
         "",
         description=f"comma-separated, any of: {', '.join(FORMATS)} (frames and plans: glb); "
@@ -199,6 +212,15 @@ class KindOut(BaseModel):
     default_formats: list[str]
 
 
+class OptionOut(BaseModel):
+    """One form field's default, range and help, for building a form."""
+
+    default: bool | int | float | str | None = Field(description="what the field is when left out")
+    minimum: int | float | None
+    maximum: int | float | None = Field(description="the converter's limit, or this server's when lower")
+    help: str
+
+
 class Info(BaseModel):
     version: str
     generators: list[str]
@@ -206,6 +228,7 @@ class Info(BaseModel):
     formats: list[str]
     kinds: dict[str, KindOut]
     limits: dict[str, int]
+    options: dict[str, OptionOut] = Field(description="each form field's default, range and help")
     auth_required: bool
     queued_jobs: int = Field(description="jobs waiting now, all clients together")
 
@@ -319,6 +342,7 @@ def _api_router(settings: ServerSettings) -> APIRouter:
                 "max_texture_px": settings.max_texture_px,
                 "max_queued_jobs": settings.max_queued_jobs,
             },
+            options=_options_out(settings),
             auth_required=bool(settings.token),
             queued_jobs=studio.store.count_queued(),
         )
@@ -503,12 +527,8 @@ def _job_options(
     given = {name: getattr(form, name) for name in KIND_FIELDS if getattr(form, name) is not None}
     check_kind_fields(form.kind, given)
     check_views_cameras(form.kind, kind_options(form.kind, given), file_count)
-    for name, value, limit in (
-        ("steps", form.steps, settings.max_steps),
-        ("variants", form.variants, settings.max_variants),
-        ("faces", form.faces, settings.max_faces),
-        ("texture_size", form.texture_size, settings.max_texture_px),
-    ):
+    for name, setting in SERVER_CAPS.items():
+        value, limit = getattr(form, name), getattr(settings, setting)
         if value > limit:
             raise OptionError(f"{name} is limited to {limit} on this server, got {value}")
     rules = KINDS[form.kind]
@@ -585,6 +605,33 @@ def _kinds_out(settings: ServerSettings) -> dict[str, KindOut]:
             fields=shared + list(rules.fields),
             formats=[name for name in rules.formats if name in available_formats()],
             default_formats=list(rules.default_formats),
+        )
+    return out
+
+
+def _options_out(settings: ServerSettings) -> dict[str, OptionOut]:
+    """Each form field's default and range: ConvertOptions' and OPTION_RANGES', a kind's own
+    options' for its fields, lowered to this server's caps."""
+    inverse = {value: key for key, value in FORM_NAMES.items()}
+    defaults = kind_defaults()
+    out = {}
+    for name, form_field in JobForm.model_fields.items():
+        if name == "kind":
+            continue
+        low = high = None
+        for bound in form_field.metadata:
+            low, high = getattr(bound, "ge", low), getattr(bound, "le", high)
+        option = inverse.get(name, name)
+        if option in OPTION_RANGES:
+            low, high = OPTION_RANGES[option]
+        if name in SERVER_CAPS:
+            cap = getattr(settings, SERVER_CAPS[name])
+            high = cap if high is None else min(high, cap)
+        out[name] = OptionOut(
+            default=defaults.get(name, form_field.default),
+            minimum=low,
+            maximum=high,
+            help=form_field.description or "",
         )
     return out
 

@@ -52,6 +52,22 @@ KIND_FIELDS = {name: kind for kind, rules in KINDS.items() for name in rules.fie
 assert set(KINDS) == set(PIPELINES), "every pipeline is offered by the server"
 
 
+def kind_defaults() -> dict[str, bool | float | str]:
+    """What each kind's form field is when left out: the kind's own options' default."""
+    from lift3d.pipelines.frames import FramesOptions
+    from lift3d.pipelines.ortho import OrthoOptions
+    from lift3d.reconstruct.plan import PlanOptions
+    from lift3d.reconstruct.views import CarveOptions
+
+    return {
+        "projection": OrthoOptions.projection,
+        "framing": CarveOptions.framing,
+        "fps": FramesOptions.frame_rate_fps,
+        "wall_height": PlanOptions.wall_height_m,
+        "ceilings": PlanOptions.ceilings,
+    }
+
+
 def check_files(kind: str, count: int, max_files: int) -> None:
     """Refuse, in one line, a number of files the kind cannot take."""
     rules = KINDS[kind]

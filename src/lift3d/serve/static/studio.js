@@ -33,15 +33,30 @@ async function loadInfo() {
     $("version").textContent = `version ${info.version}`;
     const select = $("generator");
     select.replaceChildren(...info.generators.map((name) => new Option(name, name, false, name === info.default_generator)));
-    $("variants").max = info.limits.max_variants;
-    $("faces").max = info.limits.max_faces;
-    $("texture_size").max = info.limits.max_texture_px;
+    for (const [name, option] of Object.entries(info.options)) applyOption($(name), option);
     setUpKinds(info);
     showError("");
     await loadJobs();
   } catch (error) {
     showError(error.message);
   }
+}
+
+// Each field's default and range come from /api/info (the converter's options, lowered to this
+// server's caps), so the page restates none; a value typed before the info loads again is kept.
+function applyOption(control, option) {
+  if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) return;
+  if (control.type === "number") {
+    for (const [attribute, value] of [["min", option.minimum], ["max", option.maximum]]) {
+      if (value === null) control.removeAttribute(attribute);
+      else control.setAttribute(attribute, value);
+    }
+  }
+  if (option.default === null || option.default === "" || control.dataset.defaulted) return;
+  control.dataset.defaulted = "1";
+  if (control.type === "checkbox") control.checked = control.defaultChecked = option.default === true;
+  else if (control instanceof HTMLSelectElement) control.value = option.default;
+  else control.value = control.defaultValue = String(option.default);
 }
 
 async function loadJobs() {
