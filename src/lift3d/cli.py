@@ -260,7 +260,11 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def rig_note(summary: dict) -> str:
     """One line saying what was rigged and how confidently."""
-    clips = ", ".join(summary["clips"])
+    damped = summary.get("damped_clips", {})
+    clips = ", ".join(
+        f"{name} (at {damped[name]:.0%} of its motion, so the mesh does not tear)" if name in damped else name
+        for name in summary["clips"]
+    )
     if summary["skeleton"] in ("humanoid", "quadruped"):
         rigged = (
             f"rigged as a {summary['skeleton']} ({len(summary['joints'])} joints, template fit "

@@ -394,12 +394,20 @@ def pixels_to_view(points: np.ndarray, size_px: int) -> np.ndarray:
     )
 
 
-def _depth(points_px: np.ndarray, mask_px: int, front_z: np.ndarray, back_z: np.ndarray) -> np.ndarray:
-    """Midway between the front and back surface at each point (maps may be coarser than the mask)."""
+def surfaces(
+    points_px: np.ndarray, mask_px: int, front_z: np.ndarray, back_z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The front and back surface's depth at each point (maps may be coarser than the mask)."""
     scale = front_z.shape[0] / mask_px
     rows = np.clip(np.round((points_px[:, 0] + 0.5) * scale - 0.5).astype(int), 0, front_z.shape[0] - 1)
     columns = np.clip(np.round((points_px[:, 1] + 0.5) * scale - 0.5).astype(int), 0, front_z.shape[1] - 1)
-    return (front_z[rows, columns] + back_z[rows, columns]) / 2.0
+    return front_z[rows, columns], back_z[rows, columns]
+
+
+def _depth(points_px: np.ndarray, mask_px: int, front_z: np.ndarray, back_z: np.ndarray) -> np.ndarray:
+    """Midway between the front and back surface at each point."""
+    front, back = surfaces(points_px, mask_px, front_z, back_z)
+    return (front + back) / 2.0
 
 
 def _lift(points_px: np.ndarray, mask: np.ndarray, front_z: np.ndarray, back_z: np.ndarray) -> np.ndarray:
@@ -448,7 +456,7 @@ def read_outline(mask: np.ndarray) -> OutlineReading:
 
 def place_skeleton(mask: np.ndarray, front_z: np.ndarray, back_z: np.ndarray) -> Placement:
     """The skeleton of the shape in the view frame: a quadruped or humanoid where its template fits, else a chain."""
-    from lift3d.rig.quadruped import place_quadruped  # quadruped.py builds on this module's paths
+    from lift3d.rig.quadruped import leg_depths, place_quadruped  # quadruped.py builds on this module's paths
 
     reading = read_outline(mask)
     unit_px = mask.shape[0] / REFERENCE_SIZE_PX
@@ -457,16 +465,20 @@ def place_skeleton(mask: np.ndarray, front_z: np.ndarray, back_z: np.ndarray) ->
     if reading.kind == "quadruped":
         assert reading.quadruped is not None
         joints_px, tips_px = place_quadruped(reading.quadruped, unit_px), reading.quadruped.tips
-        build = quadruped_skeleton
-    else:
-        assert reading.humanoid is not None
-        joints_px, tips_px = place_humanoid(reading.humanoid, unit_px), reading.humanoid.tips
-        build = humanoid_skeleton
+        skeleton = quadruped_skeleton(
+            leg_depths(reading.quadruped, joints_px, mask, front_z, back_z),
+            leg_depths(reading.quadruped, tips_px, mask, front_z, back_z),
+        )
+        return Placement(skeleton=skeleton, confidence=reading.confidence)
+    assert reading.humanoid is not None
+    joints_px, tips_px = place_humanoid(reading.humanoid, unit_px), reading.humanoid.tips
     names = list(joints_px)
     lifted = _lift(np.array([joints_px[n] for n in names]), mask, front_z, back_z)
     tip_names = list(tips_px)
     tips = _lift(np.array([tips_px[n] for n in tip_names]), mask, front_z, back_z)
-    skeleton = build(dict(zip(names, lifted, strict=True)), dict(zip(tip_names, tips, strict=True)))
+    skeleton = humanoid_skeleton(
+        dict(zip(names, lifted, strict=True)), dict(zip(tip_names, tips, strict=True))
+    )
     return Placement(skeleton=skeleton, confidence=reading.confidence)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from lift3d.rig.place import OutlineGraph, Path, _extended_path, _shortest_path
+from lift3d.rig.place import OutlineGraph, Path, _extended_path, _shortest_path, pixels_to_view, surfaces
 from lift3d.rig.skeleton import QUADRUPED_JOINTS
 
 # Below this confidence an outline is not taken for a quadruped (as HUMANOID_MIN_CONFIDENCE).
@@ -33,6 +33,8 @@ FOOT_REACH_SHARE = 0.12
 # Two legs read as one path stand apart by this share of the path's thickness, each way
 # (the median over training animals, benchmarks/rig_tune.py --kind quadruped).
 SHARED_LEG_SPREAD = 0.368
+# A head or tail branch is at least this share of the height long (shorter ends are bumps).
+MIN_BRANCH_SHARE = 0.08
 # The head is told from the tail by the thickest point within this share of the height of the end.
 END_REACH_SHARE = 0.15
 
@@ -103,6 +105,19 @@ def _end_reach_thickness(graph: OutlineGraph, end: int, reach_px: float) -> floa
     return float(graph.thickness[np.isfinite(distances)].max())
 
 
+def _branch_length(graph: OutlineGraph, end: int) -> float:
+    """Length along the axis from an end to the first junction (or the far end)."""
+    degree = graph.degree()
+    length, previous, current = 0.0, -1, end
+    while True:
+        neighbours = graph.graph.indices[graph.graph.indptr[current] : graph.graph.indptr[current + 1]]
+        onward = [int(n) for n in neighbours if n != previous]
+        if not onward or (current != end and degree[current] != 2):
+            return length
+        length += float(graph.graph[current, onward[0]])
+        previous, current = current, onward[0]
+
+
 def _feet(graph: OutlineGraph, height: float) -> list[int]:
     """Where the animal stands: the lowest axis point of each foot (or of touching feet), at most four.
 
@@ -161,6 +176,8 @@ def quadruped_paths(graph: OutlineGraph, mask: np.ndarray) -> QuadrupedPaths | N
     feet = _feet(graph, height)
     near_feet = dijkstra(graph.graph, indices=feet, limit=FOOT_REACH_SHARE * height) if feet else None
     others = [end for end in ends if near_feet is None or not np.isfinite(near_feet[:, end]).any()]
+    # a head or tail is a limb of its own; a short branch is a bump of the outline
+    others = [end for end in others if _branch_length(graph, end) >= MIN_BRANCH_SHARE * height]
     if len(feet) < 2 or not others:
         return None
     lowest = max(rows[foot] for foot in feet)
@@ -323,3 +340,36 @@ def place_quadruped(reading: QuadrupedPaths, unit_px: float = 1.0) -> dict[str, 
             forward = np.array([0.0, reading.facing * reading.spread[path_name]])
             joints[name] += forward * SHARED_LEG_SPREAD * thickness
     return joints
+
+
+def leg_depths(
+    reading: QuadrupedPaths,
+    points_px: dict[str, np.ndarray],
+    mask: np.ndarray,
+    front_z: np.ndarray,
+    back_z: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Joints (or tips) by name in the view frame: the near legs one leg's half-thickness behind the front surface, the far ones in front of the back.
+
+    Seen from the side, the near legs (the animal's right when it faces the picture's right)
+    hide the far ones where they overlap: midway between the surfaces would put both legs'
+    bones between them, and every leg vertex would follow both. The trunk, head and tail
+    sit midway. A leg thinner than the maps say keeps its bones no further than midway.
+    """
+    names = list(points_px)
+    points = np.array([points_px[name] for name in names])
+    front, back = surfaces(points, mask.shape[0], front_z, back_z)
+    depth = (front + back) / 2.0
+    near = ".R" if reading.facing > 0 else ".L"
+    for index, name in enumerate(names):
+        end = name.split("_")[0]
+        if end not in ("front", "back"):
+            continue
+        path = reading.paths[f"{end}_leg{name[-2:]}"]
+        half_thickness = float(np.median(path.thickness)) * 2.0 / mask.shape[0]  # pixels -> view units
+        if name.endswith(near):
+            depth[index] = max(depth[index], front[index] - half_thickness)
+        else:
+            depth[index] = min(depth[index], back[index] + half_thickness)
+    xy = pixels_to_view(points, mask.shape[0])
+    return {name: np.array([*xy[index], depth[index]]) for index, name in enumerate(names)}
