@@ -172,7 +172,7 @@ def _legs_apart(skeleton: Skeleton, end: str) -> bool:
         np.linalg.norm(skeleton.position(f"{end}_{part}.L") - skeleton.position(f"{end}_{part}.R"))
         for part in ("lower_leg", "foot")
     ]
-    return min(gaps) >= LEGS_APART_SHARE * _height(skeleton)
+    return bool(min(gaps) >= LEGS_APART_SHARE * _height(skeleton))
 
 
 def quadruped_walk(skeleton: Skeleton) -> Clip:
