@@ -1,8 +1,9 @@
 """Automatic rigging and quadrupeds: who gets rigged unasked, what it costs, how the quadruped walk stretches.
 
-- recognition: the humanoid reading's confidence (lift3d.rig.build.character_confidence)
-  on held-out humanoids, non-character shapes and side-view quadrupeds (seeds from 20000,
-  128 px): the share at or above each threshold; AUTO_RIG_MIN_CONFIDENCE is the one used;
+- recognition: the confidence of the reading chosen, humanoid or quadruped
+  (lift3d.rig.build.character_reading) on held-out humanoids, non-character shapes and
+  side-view quadrupeds (seeds from 20000, 128 px): the share at or above each threshold,
+  and which kind; AUTO_RIG_MIN_CONFIDENCE is the one used (--recognition-only stops there);
 - cost: `convert` with the inflate generator on 256 px pictures with auto_rig off and on:
   the rig stage's seconds (the check alone on shapes, check + rig on characters);
 - quadruped walk: heat weights of the engine's true skeleton on the animal's mesh (split
@@ -11,7 +12,7 @@
 
 Prints tables and writes benchmarks/results/rig_auto.json.
 
-    PYTHONPATH=src python benchmarks/rig_auto.py [--count 40] [--animals 12] [--converts 5]
+    PYTHONPATH=src python benchmarks/rig_auto.py [--count 40] [--animals 12] [--converts 5] [--recognition-only]
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from lift3d.data.characters import character_sample, quadruped_sample
 from lift3d.data.synth import generate_sample
 from lift3d.files import write_bytes_atomic
 from lift3d.rig.animate import joint_matrices, make_clips, max_edge_stretch, skin
-from lift3d.rig.build import AUTO_RIG_MIN_CONFIDENCE, character_confidence
+from lift3d.rig.build import AUTO_RIG_MIN_CONFIDENCE, character_reading
 from lift3d.rig.weights import heat_weights
 from lift3d.types import Picture
 
@@ -47,23 +48,45 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=40, help="pictures per set for recognition")
     parser.add_argument("--animals", type=int, default=12, help="quadrupeds for the walk's stretch")
     parser.add_argument("--converts", type=int, default=5, help="pictures per set for the cost")
+    parser.add_argument(
+        "--recognition-only", action="store_true", help="measure who is rigged unasked, nothing else"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     seeds = range(HELDOUT_SEED, HELDOUT_SEED + args.count)
 
-    sets = {
-        "humanoids": [character_confidence(character_sample(seed, 128).mask) for seed in seeds],
-        "shapes": [character_confidence(generate_sample(seed, 128).mask) for seed in seeds],
-        "quadrupeds": [character_confidence(quadruped_sample(seed, 128).mask) for seed in seeds],
+    readings = {
+        "humanoids": [character_reading(character_sample(seed, 128).mask) for seed in seeds],
+        "shapes": [character_reading(generate_sample(seed, 128).mask) for seed in seeds],
+        "quadrupeds": [character_reading(quadruped_sample(seed, 128).mask) for seed in seeds],
     }
+    sets = {name: [confidence for _, confidence in values] for name, values in readings.items()}
     recognition = {
         name: {f"{t:.1f}": float(np.mean(np.array(values) >= t)) for t in THRESHOLDS}
         for name, values in sets.items()
     }
+    rigged_as = {
+        name: {
+            kind: sum(k == kind and c >= AUTO_RIG_MIN_CONFIDENCE for k, c in values)
+            for kind in ("humanoid", "quadruped")
+        }
+        for name, values in readings.items()
+    }
     print(f"rigged unasked (share with confidence >= threshold; used: {AUTO_RIG_MIN_CONFIDENCE})")
-    print(f"{'set':12}" + "".join(f"{t:>7.1f}" for t in THRESHOLDS))
+    print(f"{'set':12}" + "".join(f"{t:>7.1f}" for t in THRESHOLDS) + "  rigged as (at the threshold used)")
     for name, shares in recognition.items():
-        print(f"{name:12}" + "".join(f"{share:>7.2f}" for share in shares.values()))
+        print(f"{name:12}" + "".join(f"{share:>7.2f}" for share in shares.values()) + f"  {rigged_as[name]}")
+    if args.recognition_only:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / "rig_auto_recognition.json"
+        record = {
+            "auto_rig_min_confidence": AUTO_RIG_MIN_CONFIDENCE,
+            "recognition": recognition,
+            "rigged_as": rigged_as,
+        }
+        write_bytes_atomic(out, json.dumps(record, indent=2).encode())
+        print(f"wrote {out}")
+        return
 
     converter = load_converter("inflate")
     cost = {}

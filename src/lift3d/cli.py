@@ -260,20 +260,22 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def rig_note(summary: dict) -> str:
     """One line saying what was rigged and how confidently."""
-    clips = ", ".join(summary["clips"])
-    if summary.get("automatic"):
-        return (
-            f"recognised as a character: rigged as a humanoid ({len(summary['joints'])} joints, template "
-            f"fit confidence {summary['confidence']:.2f}); clips: {clips} (--no-rig turns this off)"
+    damped = summary.get("damped_clips", {})
+    clips = ", ".join(
+        f"{name} (at {damped[name]:.0%} of its motion, so the mesh does not tear)" if name in damped else name
+        for name in summary["clips"]
+    )
+    if summary["skeleton"] in ("humanoid", "quadruped"):
+        rigged = (
+            f"rigged as a {summary['skeleton']} ({len(summary['joints'])} joints, template fit "
+            f"confidence {summary['confidence']:.2f}); clips: {clips}"
         )
-    if summary["skeleton"] == "humanoid":
-        return (
-            f"rigged as a humanoid ({len(summary['joints'])} joints, template fit confidence "
-            f"{summary['confidence']:.2f}); clips: {clips}"
-        )
+        if summary.get("automatic"):
+            return f"recognised as a character: {rigged} (--no-rig turns this off)"
+        return rigged
     return (
         f"rigged with a chain skeleton ({len(summary['joints'])} joints along its limbs): the outline "
-        f"does not read as a humanoid; clips: {clips}"
+        f"reads as neither a humanoid nor a quadruped; clips: {clips}"
     )
 
 

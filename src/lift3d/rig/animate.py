@@ -10,6 +10,7 @@ all identity, so at rest a joint's axes are the asset's axes (+X the character's
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -17,7 +18,12 @@ from scipy.spatial.transform import Rotation
 from lift3d.rig.skeleton import Clip, Skeleton
 
 KEYS_PER_SECOND = 12
-UPPER_ARM_OUT = (0.85, 0.45, 0.2)  # wave: the raised upper arm's direction on the character's left
+UPPER_ARM_OUT = (0.85, 0.45, 0.2)
+LEGS_APART_SHARE = 0.1
+# A clip that stretches an edge of its mesh past this is damped until it does not (the
+# acceptance bar is 2x; keys are interpolated in between, so a little is kept in hand).
+MAX_CLIP_STRETCH = 1.9
+DAMPING_STEPS = 6  # wave: the raised upper arm's direction on the character's left
 
 
 def _turn(axis: Sequence[float] | np.ndarray, degrees: np.ndarray) -> np.ndarray:
@@ -155,6 +161,20 @@ HUMANOID_CLIPS: dict[str, Callable[[Skeleton], Clip]] = {
 }
 
 
+def _legs_apart(skeleton: Skeleton, end: str) -> bool:
+    """Whether a pair of legs (`front` or `back`) stands apart: knees and ankles LEGS_APART_SHARE of the height apart.
+
+    Seen from the side, near and far legs often overlap in the picture; the mesh made from
+    it then has one leg where the skeleton has two, and two bones swinging in turn inside
+    it would tear it (edges stretched 5x on held-out animals).
+    """
+    gaps = [
+        np.linalg.norm(skeleton.position(f"{end}_{part}.L") - skeleton.position(f"{end}_{part}.R"))
+        for part in ("lower_leg", "foot")
+    ]
+    return bool(min(gaps) >= LEGS_APART_SHARE * _height(skeleton))
+
+
 def quadruped_walk(skeleton: Skeleton) -> Clip:
     """A four-beat walk in place: hind left, fore left, hind right, fore right, a quarter cycle apart.
 
@@ -172,6 +192,9 @@ def quadruped_walk(skeleton: Skeleton) -> Clip:
     side_axis = np.cross(forward, [0.0, 1.0, 0.0])  # turning about it carries a foot forward
     rotations = {}
     for name, offset in (("back_{}.L", 0.0), ("front_{}.L", 0.25), ("back_{}.R", 0.5), ("front_{}.R", 0.75)):
+        end = name.split("_")[0]
+        if not _legs_apart(skeleton, end):
+            offset = 0.0 if end == "back" else 0.25  # one leg in the mesh for both: they swing as one
         cycle = 2 * np.pi * (phase + offset)
         rotations[index(name.format("upper_leg"))] = _turn(side_axis, 15.0 * np.sin(cycle))
         fold = 28.0 * np.clip(np.cos(cycle), 0.0, None)  # while the leg swings forward
@@ -248,3 +271,56 @@ def max_edge_stretch(rest: np.ndarray, posed: np.ndarray, faces: np.ndarray) -> 
     posed_length = np.linalg.norm(posed[edges[:, 0]] - posed[edges[:, 1]], axis=1)
     valid = rest_length > 1e-9 * max(float(rest_length.max()), 1e-12)
     return float((posed_length[valid] / rest_length[valid]).max())
+
+
+def clip_stretch(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    joints: np.ndarray,
+    weights: np.ndarray,
+    skeleton: Skeleton,
+    clip: Clip,
+) -> float:
+    """The largest edge stretch over every key of a clip."""
+    return max(
+        max_edge_stretch(
+            vertices, skin(vertices, joints, weights, joint_matrices(skeleton, clip, key)), faces
+        )
+        for key in range(len(clip.times_s))
+    )
+
+
+def damped(clip: Clip, share: float) -> Clip:
+    """The clip with `share` of its motion: every rotation and root offset scaled toward the rest pose."""
+    rotations = {
+        joint: Rotation.from_rotvec(share * Rotation.from_quat(quats).as_rotvec()).as_quat()
+        for joint, quats in clip.rotations.items()
+    }
+    offsets = None if clip.root_offsets is None else clip.root_offsets * share
+    return replace(clip, rotations=rotations, root_offsets=offsets, motion_share=clip.motion_share * share)
+
+
+def untorn(
+    clip: Clip,
+    skeleton: Skeleton,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    joints: np.ndarray,
+    weights: np.ndarray,
+) -> Clip:
+    """The clip, or the largest share of its motion (by bisection) that stretches no edge past MAX_CLIP_STRETCH.
+
+    A picture can fuse what the skeleton keeps apart (a side view's near and far legs, or
+    crossing legs whose feet touch); bones inside one part of the mesh moving apart would
+    tear it, so the motion is made smaller instead, and the clip says by how much.
+    """
+    if clip_stretch(vertices, faces, joints, weights, skeleton, clip) <= MAX_CLIP_STRETCH:
+        return clip
+    low, high = 0.0, 1.0
+    for _ in range(DAMPING_STEPS):
+        middle = (low + high) / 2
+        if clip_stretch(vertices, faces, joints, weights, skeleton, damped(clip, middle)) <= MAX_CLIP_STRETCH:
+            low = middle
+        else:
+            high = middle
+    return damped(clip, low)

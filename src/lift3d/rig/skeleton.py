@@ -228,6 +228,7 @@ class Clip:
     times_s: np.ndarray  # (K,)
     rotations: dict[int, np.ndarray] = field(default_factory=dict)  # joint -> (K, 4)
     root_offsets: np.ndarray | None = None  # (K, 3) added to the root's rest translation
+    motion_share: float = 1.0  # below 1 when the clip was damped so its mesh does not tear
 
 
 @dataclass(frozen=True)
