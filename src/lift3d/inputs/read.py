@@ -266,7 +266,9 @@ def _decode_tiff_fallback(
     elif axes not in ("YX", "YXS"):
         raise InputError(unsupported)
     if values.ndim not in (2, 3) or 0 in values.shape:  # a corrupt page can decode to no pixels at all
-        raise InputError(f"cannot read {source}: the TIFF is truncated or corrupt (its first page has no pixels)")
+        raise InputError(
+            f"cannot read {source}: the TIFF is truncated or corrupt (its first page has no pixels)"
+        )
     if values.ndim == 2:
         values = values[..., None]
     values = _unit_range(_shrink(np.ascontiguousarray(values), max_side_px))
