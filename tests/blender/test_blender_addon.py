@@ -113,7 +113,7 @@ def test_addon_installs_imports_a_glb_and_reports_errors(
     assert imported["textured"] == [True]
     assert is_watertight(as_trimesh(imported["meshes"][0]))
 
-    options = ["generator", "faces", "texture_size", "height", "seed", "variants", "mode"]
+    options = ["generator", "faces", "texture_size", "height", "seed", "variants", "quads", "mode"]
     assert report["drawn"][0] == [
         "source",
         "image_path",
