@@ -131,10 +131,12 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-@pytest.mark.parametrize("module", ["numpy", "scipy._lib.array_api_extra.testing"])
+@pytest.mark.parametrize("module", ["numpy", "scipy._lib.array_api_extra.testing", "gmpy2"])
 def test_ctrl_c_while_the_modules_import_stops_in_one_line(tmp_path, picture, module) -> None:
     """Probe case "Ctrl-C during convert", in its first seconds: raised inside numpy's import it was
-    a traceback; inside scipy's it was swallowed by the library and the conversion ran to the end."""
+    a traceback; inside scipy's, or mpmath's optional import of gmpy2 (torch -> sympy -> mpmath, under a
+    bare `except:`), it was swallowed by the library and the conversion ran to the end (issue 19's probe,
+    Ctrl-C 1-3 s into convert: exit 0 seconds later, whole files)."""
     output = tmp_path / "out.glb"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     command = [sys.executable, "-c", CTRL_C_DURING_IMPORT, module, "convert", str(picture), "-o", str(output)]

@@ -741,12 +741,50 @@ def _end_interrupted(signum: int, frame: object) -> None:
     os._exit(130)
 
 
+@contextlib.contextmanager
+def interrupts_stop_publishing() -> Iterator[None]:
+    """While a command works, Ctrl-C raises KeyboardInterrupt (the stages clean up on the way out)
+    and also stops any result from being renamed into place, in case a library swallows it."""
+    from lift3d.files import resume_publishing, stop_publishing
+
+    def interrupt(signum: int, frame: object) -> None:
+        stop_publishing()
+        raise KeyboardInterrupt
+
+    resume_publishing()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# The commands that load the model write their results only through `lift3d.files`.
+MODEL_COMMANDS = ("convert", "cutout")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         with interrupts_end_at_once():
             parser = build_parser()
-        args = parser.parse_args(argv)
-        return int(args.run(args))
+            args = parser.parse_args(argv)
+            if (
+                args.command in MODEL_COMMANDS
+            ):  # torch, diffusers, sympy: seconds of imports, nothing written yet
+                import lift3d.generate.diffusion.model
+                import lift3d.generate.diffusion.pipeline  # noqa: F401
+        if args.command not in MODEL_COMMANDS:
+            return int(args.run(args))
+        from lift3d.files import publishing_stopped
+
+        with interrupts_stop_publishing():
+            code = int(args.run(args))
+        if publishing_stopped():  # the KeyboardInterrupt was swallowed on the way
+            raise KeyboardInterrupt
+        return code
     except Lift3DError as error:
         print(f"lift3d: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -5,10 +5,37 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from lift3d.errors import OutputError
+
+_STOPPED = threading.Event()
+
+
+def stop_publishing() -> None:
+    """A Ctrl-C came: from now on no result is renamed into place.
+
+    The command's SIGINT handler calls this beside raising KeyboardInterrupt, so a library that
+    swallows the KeyboardInterrupt (mpmath's bare `except:` around an optional import did) cannot
+    let the conversion run on to whole files and exit 0.
+    """
+    _STOPPED.set()
+
+
+def resume_publishing() -> None:
+    _STOPPED.clear()
+
+
+def publishing_stopped() -> bool:
+    return _STOPPED.is_set()
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    if _STOPPED.is_set():
+        raise KeyboardInterrupt
+    os.replace(tmp, target)
 
 
 def new_file_mode() -> int:
@@ -47,7 +74,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     tmp = temporary_beside(target)
     try:
         yield tmp
-        os.replace(tmp, target)
+        _publish(tmp, target)
     except OSError as error:
         raise OutputError(f"cannot write {target}: {error.strerror}") from None
     finally:
@@ -74,7 +101,7 @@ def write_file_set(files: Mapping[Path, bytes]) -> list[Path]:
             staged[target] = temporary_beside(target)
             staged[target].write_bytes(data)
         for target, tmp in staged.items():
-            os.replace(tmp, target)
+            _publish(tmp, target)
             placed.append(target)
         complete = True
     except OSError as error:
