@@ -816,7 +816,7 @@ def cli_cases(work: Path, only: str) -> list[Case]:
         # Ctrl-C lands: then whole files are the right outcome, and a cut-short one is not.
         # (ended within half a second of it: a summary printed seconds after it is a swallowed Ctrl-C)
         finished_first = run.seconds <= after_s + 0.5
-        if finished_first:
+        if finished_first and run.code != 130:
             case.got = "finished before the Ctrl-C took effect; " + case.got
         case.passed = "Traceback" not in run.stderr and (
             (run.code == 130 and len(lines) == 1 and not left and run.seconds - after_s < 5)
