@@ -207,3 +207,20 @@ def test_any_prediction_scores_without_crashing(vertices: list, faces: list, sph
     assert 0.0 <= scores.fscore_002 <= 1.0 and 0.0 <= scores.fscore_005 <= 1.0
     assert 0.0 <= scores.chamfer_l1 <= CHAMFER_CAP
     assert 0.0 <= scores.normal_consistency <= 1.0
+
+
+def test_surface_match_splits_the_normal_score_it_makes(
+    box: trimesh.Trimesh, sphere: trimesh.Trimesh
+) -> None:
+    """The per-point match averages to the reported normal score, and a box's side faces are found."""
+    from lift3d.evaluate.metrics import match_surfaces, sample_truth, score_against
+
+    truth = sample_truth(box, DEFAULTS)
+    match = match_surfaces(sphere, truth, DEFAULTS)
+    assert match is not None
+    scores = score_against(sphere, truth, DEFAULTS)
+    mean = 0.5 * (match.prediction_cosines.mean() + match.truth_cosines.mean())
+    assert mean == pytest.approx(scores.normal_consistency)
+    side = np.abs(match.truth_normals[:, 2]) < 0.5
+    assert side.mean() == pytest.approx(1.28 / 2.48, abs=0.03)  # the area share of the faces along z
+    assert match_surfaces(trimesh.Trimesh(), truth, DEFAULTS) is None

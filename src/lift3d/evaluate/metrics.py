@@ -129,11 +129,27 @@ def score_mesh(predicted: trimesh.Trimesh, truth: trimesh.Trimesh, options: Eval
     return score_against(predicted, sample_truth(truth, options), options)
 
 
-def score_against(predicted: trimesh.Trimesh, truth: Surface, options: EvalOptions) -> MeshScores:
-    """Score `predicted` against an already sampled truth; never raises on a bad prediction."""
+@dataclass(frozen=True)
+class SurfaceMatch:
+    """Per-point results of fitting a prediction to its truth, from which `MeshScores` are made.
+
+    Kept apart so a benchmark can split a score by where on the truth it was lost
+    (say, by the direction a surface faces) with exactly the metric's own matching.
+    """
+
+    to_truth: np.ndarray  # (N,) each predicted point's distance to the truth, truth units
+    to_prediction: np.ndarray  # (N,) each truth point's distance to the prediction, truth units
+    prediction_cosines: np.ndarray  # (N,) |cos| of each predicted point's normal and its nearest truth face's
+    prediction_truth_normals: np.ndarray  # (N, 3) that nearest truth face's normal
+    truth_cosines: np.ndarray  # (N,) |cos| of each truth point's normal and its nearest predicted face's
+    truth_normals: np.ndarray  # (N, 3) the truth points' own normals
+
+
+def match_surfaces(predicted: trimesh.Trimesh, truth: Surface, options: EvalOptions) -> SurfaceMatch | None:
+    """Fit `predicted` to an already sampled truth and pair their points; None for a bad prediction."""
     prediction = _sample_surface(predicted, options.points, _rng(options, _PREDICTION_STREAM))
     if prediction is None:
-        return MeshScores.failure(options)
+        return None
     scale, rotation, translation = (
         _fit_similarity_icp(prediction, truth) if options.align else (1.0, np.eye(3), np.zeros(3))
     )
@@ -143,12 +159,24 @@ def score_against(predicted: trimesh.Trimesh, truth: Surface, options: EvalOptio
     to_prediction, nearest_prediction = prediction.distance_from(
         (truth.points - translation) @ rotation / scale
     )
-    to_prediction = to_prediction * scale
-    chamfer = 0.5 * (float(to_truth.mean()) + float(to_prediction.mean()))
-    normal_consistency = 0.5 * (
-        _mean_abs_cosine(prediction.normals @ rotation.T, truth.face_normals[nearest_truth])
-        + _mean_abs_cosine(truth.normals @ rotation, prediction.face_normals[nearest_prediction])
+    return SurfaceMatch(
+        to_truth=to_truth,
+        to_prediction=to_prediction * scale,
+        prediction_cosines=_abs_cosines(prediction.normals @ rotation.T, truth.face_normals[nearest_truth]),
+        prediction_truth_normals=truth.face_normals[nearest_truth],
+        truth_cosines=_abs_cosines(truth.normals @ rotation, prediction.face_normals[nearest_prediction]),
+        truth_normals=truth.normals,
     )
+
+
+def score_against(predicted: trimesh.Trimesh, truth: Surface, options: EvalOptions) -> MeshScores:
+    """Score `predicted` against an already sampled truth; never raises on a bad prediction."""
+    match = match_surfaces(predicted, truth, options)
+    if match is None:
+        return MeshScores.failure(options)
+    to_truth, to_prediction = match.to_truth, match.to_prediction
+    chamfer = 0.5 * (float(to_truth.mean()) + float(to_prediction.mean()))
+    normal_consistency = 0.5 * (float(match.prediction_cosines.mean()) + float(match.truth_cosines.mean()))
 
     def fscore(tau: float) -> float:
         precision = float(np.mean(to_truth < tau))
@@ -179,8 +207,8 @@ def is_watertight(mesh: trimesh.Trimesh) -> bool:
     return bool(merged.is_watertight)
 
 
-def _mean_abs_cosine(normals: np.ndarray, other: np.ndarray) -> float:
-    return float(np.abs(np.einsum("ij,ij->i", normals, other)).mean())
+def _abs_cosines(normals: np.ndarray, other: np.ndarray) -> np.ndarray:
+    return np.abs(np.einsum("ij,ij->i", normals, other))
 
 
 def _rng(options: EvalOptions, stream: int) -> np.random.Generator:
