@@ -100,15 +100,19 @@ def parse_method(name: str) -> tuple[str, tuple[tuple[str, float], ...]]:
 
 
 def converter_method(
-    name: str, make_picture: Callable[[Sample], Picture], model_dir: str | None = None
+    name: str,
+    make_picture: Callable[[Sample], Picture],
+    model_dir: str | None = None,
+    converter: Converter | None = None,
 ) -> Callable[[Sample], trimesh.Trimesh]:
     """A method that sees only the picture and returns the asset mesh `lift3d convert` would save.
 
     Automatic adapters are off, so each row is exactly the generator and adapters it names.
-    `model_dir` swaps the shipped diffusion model for another (a training checkpoint).
+    `model_dir` swaps the shipped diffusion model for another (a training checkpoint);
+    `converter` runs one built elsewhere (a benchmark's, with its shape maps replaced).
     """
     generator, adapters = parse_method(name)
-    converter = Converter(generator, model_dir)
+    converter = converter or Converter(generator, model_dir)
     options = ConvertOptions(generator=generator, texture_px=256, adapters=adapters, auto_adapter=False)
 
     def run(sample: Sample) -> trimesh.Trimesh:

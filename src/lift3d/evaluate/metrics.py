@@ -171,7 +171,13 @@ def match_surfaces(predicted: trimesh.Trimesh, truth: Surface, options: EvalOpti
 
 def score_against(predicted: trimesh.Trimesh, truth: Surface, options: EvalOptions) -> MeshScores:
     """Score `predicted` against an already sampled truth; never raises on a bad prediction."""
-    match = match_surfaces(predicted, truth, options)
+    return scores_from_match(match_surfaces(predicted, truth, options), predicted, options)
+
+
+def scores_from_match(
+    match: SurfaceMatch | None, predicted: trimesh.Trimesh, options: EvalOptions
+) -> MeshScores:
+    """The scores of a match (the worst ones for None), without fitting the surfaces again."""
     if match is None:
         return MeshScores.failure(options)
     to_truth, to_prediction = match.to_truth, match.to_prediction
