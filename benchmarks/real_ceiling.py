@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from scipy import ndimage
 
 from lift3d.api import Converter, ConvertOptions
 from lift3d.data.materials import random_material
@@ -49,6 +50,8 @@ from lift3d.types import OBJECT_FILL, Cutout, Sample, ShapeMaps
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 SIDE_COS = 0.5  # |cos| between a true normal and the view direction below which a point faces sideways
+THIN_Z = 0.2  # true thickness (view units; the object spans 1.6 across) under which a part is thin
+RIM_PX = 2.0  # map pixels from the outline within which thinness is the rim's, not the part's
 
 Combine = Callable[[ShapeMaps, ShapeMaps], ShapeMaps]  # (model maps, true maps) -> maps to mesh
 
@@ -115,6 +118,45 @@ class ReplacedMapsConverter(Converter):
         return self.combine(model, true_maps(self.sample, cutout, model.front_z.shape[0]))
 
 
+def map_errors(sample: Sample) -> dict[str, float]:
+    """How the model's maps differ from the true ones over the object, in view units.
+
+    Mean |error| of the mid-surface (less its median shift) and of the half-thickness, and
+    the model's thickness over the truth's where the truth is thin (under THIN_Z, more
+    than RIM_PX inside the outline: bars, handles, plates of bone seen across).
+    """
+    from lift3d.inputs.detect import locate_object
+    from lift3d.reconstruct.surface import resample
+
+    converter = Converter("diffusion")
+    options = ConvertOptions(generator="diffusion", auto_adapter=False)  # as converter_method runs it
+    picture = rendered_picture(sample)
+    found = locate_object(picture)
+    cutout = converter.cutout(picture, options, found.kind, found.mask)
+    model = converter.shape_maps(cutout, options, seed=0)
+    map_px = model.front_z.shape[0]
+    truth = true_maps(sample, cutout, map_px)
+    inside = resample(cutout.mask.astype(np.float32), map_px) > 0.5
+
+    def halves(maps: ShapeMaps) -> tuple[np.ndarray, np.ndarray]:
+        return 0.5 * (maps.front_z + maps.back_z)[inside], 0.5 * (maps.front_z - maps.back_z)[inside]
+
+    (model_middle, model_half), (true_middle, true_half) = halves(model), halves(truth)
+    # every smooth solid is thin at its rim; a thin part is thin away from the outline too
+    away_from_rim = (ndimage.distance_transform_edt(inside) > RIM_PX)[inside]
+    thin = (2 * true_half < THIN_Z) & away_from_rim
+    offset = model_middle - true_middle
+    return {
+        # the metric fits a shift, so a mid-surface offset by a constant depth costs nothing
+        "mid_error": float(np.abs(offset - np.median(offset)).mean()),
+        "half_thickness_error": float(np.abs(model_half - true_half).mean()),
+        "thin_share": float(thin.mean()),
+        "thin_thickness_ratio": float(model_half[thin].sum() / max(true_half[thin].sum(), 1e-6))
+        if thin.any()
+        else float("nan"),
+    }
+
+
 def replaced_maps_method(combine: Combine) -> Callable[[Sample], trimesh.Trimesh]:
     def run(sample: Sample) -> trimesh.Trimesh:
         converter = ReplacedMapsConverter(sample, combine)
@@ -136,29 +178,43 @@ def methods() -> dict[str, Callable[[Sample], trimesh.Trimesh]]:
 def facing_consistency(match: SurfaceMatch | None) -> dict[str, float]:
     """NC over side-facing and front-facing true surface, and the side share of the truth's points."""
     if match is None:
-        return {"side": 0.0, "front": 0.0, "side_share": float("nan")}
+        return {"side": 0.0, "front": 0.0, "side_share": float("nan"), "side_loss": 0.5, "front_loss": 0.5}
     side_of_prediction = np.abs(match.prediction_truth_normals[:, 2]) < SIDE_COS
     side_of_truth = np.abs(match.truth_normals[:, 2]) < SIDE_COS
 
-    def mean(cosines: np.ndarray, selected: np.ndarray) -> float:
-        return float(cosines[selected].mean()) if selected.any() else float("nan")
+    def mean(pick: np.ndarray, chosen: np.ndarray) -> float:
+        """Both directions' mean, or the one that has points of this kind (a sliver may have none)."""
+        means = [
+            cosines[selected].mean()
+            for cosines, selected in ((match.prediction_cosines, pick), (match.truth_cosines, chosen))
+            if selected.any()
+        ]
+        return float(np.mean(means)) if means else float("nan")
 
     result = {
-        name: 0.5 * (mean(match.prediction_cosines, pick) + mean(match.truth_cosines, chosen))
+        name: mean(pick, chosen)
         for name, pick, chosen in (
             ("side", side_of_prediction, side_of_truth),
             ("front", ~side_of_prediction, ~side_of_truth),
         )
     }
-    return {**result, "side_share": float(side_of_truth.mean())}
+    share = float(side_of_truth.mean())  # 0 or 1 exactly when the truth has no points of the other kind
+    # NC lost to each kind of surface: its share of the truth times what it misses; the two
+    # add up to about 1 - NC (exactly if both directions of the match split alike)
+    losses = {
+        "side_loss": share * (1.0 - result["side"]) if share > 0 else 0.0,
+        "front_loss": (1.0 - share) * (1.0 - result["front"]) if share < 1 else 0.0,
+    }
+    return {**result, "side_share": share, **losses}
 
 
-def run(count: int | None, views: int) -> tuple[EvalReport, list[dict], list[SkippedObject]]:
+def run(count: int | None, views: int) -> tuple[EvalReport, list[dict], list[dict], list[SkippedObject]]:
     options = EvalOptions()
     runners = methods()
     plan = view_plan(views)[:count]
     rows: list[EvalRow] = []
     facing: list[dict] = []
+    maps: list[dict] = []
     skipped: list[SkippedObject] = []
     for position, rendered in real_views(plan, skipped):
         sample = picture_sample(rendered, "rgba")
@@ -183,12 +239,14 @@ def run(count: int | None, views: int) -> tuple[EvalReport, list[dict], list[Ski
                 }
                 | facing_consistency(match)
             )
+        maps.append({"sample_index": position, "object": rendered.item.name, "view": rendered.view})
+        maps[-1] |= map_errors(sample)
         print(
             f"{position:4d} {rendered.item.name:16} "
             + " ".join(f"{row.scores.normal_consistency:.3f}" for row in rows[-len(runners) :]),
             flush=True,
         )
-    return EvalReport.from_rows(rows, options), facing, skipped
+    return EvalReport.from_rows(rows, options), facing, maps, skipped
 
 
 def facing_summary(report: EvalReport, facing: list[dict]) -> dict[str, dict[str, float]]:
@@ -203,6 +261,8 @@ def facing_summary(report: EvalReport, facing: list[dict]) -> dict[str, dict[str
             "nc_side": float(np.nanmean([item["side"] for item in mine])),
             "nc_front": float(np.nanmean([item["front"] for item in mine])),
             "side_share": float(np.nanmean([item["side_share"] for item in mine])),
+            "side_loss": float(np.mean([item["side_loss"] for item in mine])),
+            "front_loss": float(np.mean([item["front_loss"] for item in mine])),
             "failures": overall.failures,
         }
     return summary
@@ -211,13 +271,16 @@ def facing_summary(report: EvalReport, facing: list[dict]) -> dict[str, dict[str
 def summary_table(summary: dict[str, dict[str, float]]) -> str:
     model = summary["model"]
     lines = [
-        f"{'method':24} {'F@0.05':>7} {'Chamfer':>8} {'NC':>6} {'NC side':>8} {'NC front':>9} {'dNC':>7}"
+        f"{'method':24} {'F@0.05':>7} {'Chamfer':>8} {'NC':>6} {'dNC':>7} {'NC side':>8} {'NC front':>9}"
+        f" {'lost side':>10} {'lost front':>11}"
     ]
     for method, values in summary.items():
         lines.append(
             f"{method:24} {values['fscore_005']:7.3f} {values['chamfer_l1']:8.4f} "
-            f"{values['normal_consistency']:6.3f} {values['nc_side']:8.3f} {values['nc_front']:9.3f} "
-            f"{values['normal_consistency'] - model['normal_consistency']:+7.3f}"
+            f"{values['normal_consistency']:6.3f} "
+            f"{values['normal_consistency'] - model['normal_consistency']:+7.3f} "
+            f"{values['nc_side']:8.3f} {values['nc_front']:9.3f} "
+            f"{values['side_loss']:10.3f} {values['front_loss']:11.3f}"
         )
     share = model["side_share"]
     lines.append(
@@ -234,19 +297,50 @@ def family_table(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
-def largest_gaps(report: EvalReport, facing: list[dict], count: int = 10) -> str:
+def map_error_means(maps: list[dict]) -> dict[str, float]:
+    """Medians over views: a few very deep objects (an arm seen end-on) would swamp a mean."""
+    keys = ("mid_error", "half_thickness_error", "thin_share", "thin_thickness_ratio")
+    return {key: float(np.nanmedian([item[key] for item in maps])) for key in keys}
+
+
+def map_error_summary(maps: list[dict]) -> str:
+    means = map_error_means(maps)
+    return (
+        f"model maps against the true ones (view units, median over views): mid-surface "
+        f"{means['mid_error']:.4f}, half-thickness {means['half_thickness_error']:.4f}; where the truth is "
+        f"thinner than {THIN_Z} ({means['thin_share']:.0%} of the object) the model is "
+        f"{means['thin_thickness_ratio']:.2f} times as thick"
+    )
+
+
+def largest_gaps(report: EvalReport, facing: list[dict], maps: list[dict], count: int = 10) -> str:
     """The views where the model's NC falls furthest below the true maps': what it cannot yet do."""
     names = {item["sample_index"]: f"{item['object']}/{item['view']}" for item in facing}
     by_view: dict[int, dict[str, float]] = {}
     for row in report.rows:
         by_view.setdefault(row.sample_index, {})[row.method] = row.scores.normal_consistency
     gaps = sorted(by_view.items(), key=lambda item: item[1]["model"] - item[1]["true maps"])[:count]
-    lines = [f"largest NC gaps (model - true maps): {'view':22} {'inflate':>7} {'model':>7} {'true':>7}"]
+    errors = {item["sample_index"]: item for item in maps}
+    lines = [
+        f"largest NC gaps (model - true maps): {'view':22} {'inflate':>7} {'model':>7} {'true':>7}"
+        f" {'mid err':>8} {'half err':>8} {'thin x':>7}"
+    ]
     lines += [
         f"{'':37}{names[index]:22} {nc['inflate']:7.3f} {nc['model']:7.3f} {nc['true maps']:7.3f}"
+        f" {errors[index]['mid_error']:8.4f} {errors[index]['half_thickness_error']:8.4f}"
+        f" {errors[index]['thin_thickness_ratio']:7.2f}"
         for index, nc in gaps
     ]
     return "\n".join(lines)
+
+
+def json_ready(value: object) -> object:
+    """The document with NaN (a mean over no points) as null, which JSON can hold."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    return None if isinstance(value, float) and value != value else value
 
 
 def main() -> None:
@@ -258,14 +352,15 @@ def main() -> None:
     parser.add_argument("--json", default=str(RESULTS / "real_ceiling.json"))
     args = parser.parse_args()
     start = time.perf_counter()
-    report, facing, skipped = run(args.n, args.views)
+    report, facing, maps, skipped = run(args.n, args.views)
     seconds = time.perf_counter() - start
     summary = facing_summary(report, facing)
     views = len({row.sample_index for row in report.rows})
     print(f"\nreal-shape set, rgba pictures: {views} views, {seconds:.0f} s\n{format_table(report)}")
     print(family_table(report))
     print(summary_table(summary))
-    print(largest_gaps(report, facing))
+    print(largest_gaps(report, facing, maps))
+    print(map_error_summary(maps))
     if skipped:
         print("skipped: " + "; ".join(f"{item.name} ({item.reason})" for item in skipped))
     document = {
@@ -277,13 +372,14 @@ def main() -> None:
         "seconds": seconds,
         "packages": {key: asdict(package) for key, package in PACKAGES.items()},
         "skipped": [asdict(item) for item in skipped],
-        "facing": [
-            {key: None if value != value else value for key, value in item.items()} for item in facing
-        ],
+        "thin_z": THIN_Z,
+        "map_errors": map_error_means(maps),
+        "facing": facing,
+        "maps": maps,
         "report": report.to_dict(),
     }
     with atomic_path(args.json) as tmp:
-        tmp.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(json_ready(document), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     print(f"-> {args.json}")
 
 
