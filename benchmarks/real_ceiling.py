@@ -297,21 +297,21 @@ def family_table(report: EvalReport) -> str:
     return "\n".join(lines)
 
 
-def map_error_means(maps: list[dict]) -> dict[str, float]:
+def map_error_medians(maps: list[dict]) -> dict[str, float]:
     """Medians over views: a few very deep objects (an arm seen end-on) would swamp a mean."""
     keys = ("mid_error", "half_thickness_error", "thin_share", "thin_thickness_ratio")
     return {key: float(np.nanmedian([item[key] for item in maps])) for key in keys}
 
 
 def map_error_summary(maps: list[dict]) -> str:
-    means = map_error_means(maps)
+    medians = map_error_medians(maps)
     ratios = [item["thin_thickness_ratio"] for item in maps if item["thin_share"] > 0]
     thicker = sum(ratio > 1 for ratio in ratios)
     return (
         f"model maps against the true ones (view units, median over views): mid-surface "
-        f"{means['mid_error']:.4f}, half-thickness {means['half_thickness_error']:.4f}; "
+        f"{medians['mid_error']:.4f}, half-thickness {medians['half_thickness_error']:.4f}; "
         f"{len(ratios)} views have parts thinner than {THIN_Z}: the model makes them "
-        f"{means['thin_thickness_ratio']:.2f} times as thick (median), thicker in {thicker}"
+        f"{medians['thin_thickness_ratio']:.2f} times as thick (median), thicker in {thicker}"
     )
 
 
@@ -375,7 +375,7 @@ def main() -> None:
         "packages": {key: asdict(package) for key, package in PACKAGES.items()},
         "skipped": [asdict(item) for item in skipped],
         "thin_z": THIN_Z,
-        "map_errors": map_error_means(maps),
+        "map_errors": map_error_medians(maps),
         "facing": facing,
         "maps": maps,
         "report": report.to_dict(),
