@@ -650,6 +650,21 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         "view units per view unit), to keep surface slopes and thin round parts [default: 0]",
     )
     parser.add_argument(
+        "--mid-gradient-weight",
+        type=float,
+        default=0.0,
+        help="weight of the same slope loss on the mid-surface (the mean of front and back), "
+        "where the object sits in depth [default: 0]",
+    )
+    parser.add_argument(
+        "--rim-weight",
+        type=float,
+        default=1.0,
+        help="loss weight of object pixels within --rim-px map pixels of the outline, "
+        "from which the side walls are built [default: 1, no extra weight]",
+    )
+    parser.add_argument("--rim-px", type=int, default=2, help="width of that band in map pixels [default: 2]")
+    parser.add_argument(
         "--snapshot-every",
         type=int,
         default=0,
@@ -681,6 +696,9 @@ def run_train(args: argparse.Namespace) -> int:
         drawn_share=args.drawn_share,
         squeeze_share=args.squeeze_share,
         gradient_weight=args.gradient_weight,
+        mid_gradient_weight=args.mid_gradient_weight,
+        rim_weight=args.rim_weight,
+        rim_px=args.rim_px,
         snapshot_every=args.snapshot_every,
         init_from=args.init_from,
         bf16=not args.no_bf16,

@@ -279,6 +279,66 @@ def test_slope_loss_is_zero_for_equal_slopes_and_measures_a_slope_difference() -
     assert TrainOptions(data="d", out="o").gradient_weight == 0.0
 
 
+def test_rim_band_is_the_object_next_to_its_outline() -> None:
+    from lift3d.training.base import rim_band
+
+    on_object = torch.zeros(1, 1, 12, 12)
+    on_object[..., 2:10, 3:11] = 1.0  # an 8 x 8 square
+    band = rim_band(on_object, 2)
+    # Two pixels wide all round: the inner 4 x 4 is left out, nothing off the object is in.
+    assert band.sum().item() == 64 - 16
+    assert band[..., 4:8, 5:9].sum().item() == 0.0
+    assert (band * (1.0 - on_object)).sum().item() == 0.0
+    assert rim_band(on_object, 0).sum().item() == 0.0
+
+
+def test_mid_surface_slope_sees_a_tilt_that_front_and_back_share_not_a_thickness_change() -> None:
+    from lift3d.training.base import slope_loss
+
+    size = 16
+    rows, cols = (np.mgrid[0:size, 0:size] + 0.5) / size * 2 - 1
+    inside = torch.zeros(1, 1, size, size)
+    inside[..., 3:13, 3:13] = 1.0
+    flat = torch.from_numpy(np.stack([0.3 + 0 * cols, -0.3 + 0 * cols]).astype(np.float32))[None] * inside
+    # Thicker towards the right (front and back slope apart): the mid-surface stays flat.
+    wedge = torch.from_numpy(np.stack([0.3 + 0.2 * cols, -0.3 - 0.2 * cols]).astype(np.float32))[None]
+    # Tilted (both slope alike): the mid-surface tilts by 0.2 per view unit.
+    tilt = torch.from_numpy(np.stack([0.3 + 0.2 * cols, -0.3 + 0.2 * cols]).astype(np.float32))[None]
+
+    def mid(maps: torch.Tensor) -> torch.Tensor:
+        return maps.mean(1, keepdim=True)
+
+    assert slope_loss(mid(wedge * inside), mid(flat), inside).item() < 1e-6
+    # Across: error 0.2, down: 0; the loss sums the two axes.
+    torch.testing.assert_close(
+        slope_loss(mid(tilt * inside), mid(flat), inside), torch.tensor(0.2), atol=1e-5, rtol=0
+    )
+    assert slope_loss(wedge * inside, flat, inside).item() > 0.1  # the map slopes do see the wedge
+
+
+def test_rim_and_mid_surface_options_train_and_refuse_bad_values(tmp_path) -> None:
+    data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
+    options = TrainOptions(
+        data=str(data),
+        out=str(tmp_path / "run"),
+        size_px=16,
+        block_channels=(32, 64),
+        batch_size=4,
+        steps=2,
+        checkpoint_every=2,
+        mid_gradient_weight=0.02,
+        rim_weight=3.0,
+        bf16=False,
+    )
+    train(options, progress=False)
+    record = ShapeDiffusion.from_pretrained(tmp_path / "run" / "model").record
+    assert record["train_options"]["rim_weight"] == 3.0
+    with pytest.raises(OptionError, match="rim weight"):
+        TrainOptions(data="d", out="o", rim_weight=0.0)
+    with pytest.raises(OptionError, match="must not be negative"):
+        TrainOptions(data="d", out="o", mid_gradient_weight=-1.0)
+
+
 def test_training_with_the_slope_term_keeps_snapshots(tmp_path) -> None:
     data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
     options = TrainOptions(

@@ -56,6 +56,13 @@ class TrainOptions:
     # Weight of the surface-slope term: L1 between the finite differences of the predicted
     # and true maps inside the object, in view units per view unit (slope_loss). 0: off.
     gradient_weight: float = 0.0
+    # The same slope term on the mid-surface (the mean of the two maps), where the real set
+    # loses most normal consistency: where the object sits in depth, not how thick it is.
+    mid_gradient_weight: float = 0.0
+    # Loss weight of object pixels within rim_px map pixels of the outline (1: no extra weight):
+    # the side walls are built from the maps there.
+    rim_weight: float = 1.0
+    rim_px: int = 2
     checkpoint_every: int = 500
     snapshot_every: int = 0  # also keep OUT/snapshots/step-N (the EMA model) this often; 0: none
     eval_every: int = 1000
@@ -70,8 +77,10 @@ class TrainOptions:
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
             raise OptionError("steps and batch size must be at least 1")
-        if self.gradient_weight < 0 or self.snapshot_every < 0:
-            raise OptionError("gradient weight and snapshot interval must not be negative")
+        if min(self.gradient_weight, self.mid_gradient_weight, self.snapshot_every, self.rim_px) < 0:
+            raise OptionError("gradient weights, rim width and snapshot interval must not be negative")
+        if self.rim_weight <= 0:
+            raise OptionError(f"rim weight must be positive, got {self.rim_weight}")
         if self.snapshot_every % self.checkpoint_every:
             raise OptionError(
                 "snapshots are kept at checkpoints: snapshot_every must be a multiple of checkpoint_every"
@@ -264,6 +273,15 @@ def slope_loss(predicted: torch.Tensor, maps: torch.Tensor, inside: torch.Tensor
     return total * per_unit
 
 
+def rim_band(on_object: torch.Tensor, width_px: int) -> torch.Tensor:
+    """Object pixels within `width_px` pixels (chessboard distance) of the background, as 0/1."""
+    if width_px < 1:
+        return torch.zeros_like(on_object)
+    size = 2 * width_px + 1
+    near_background = torch.nn.functional.max_pool2d(1.0 - on_object, size, stride=1, padding=width_px)
+    return on_object * near_background
+
+
 def diffusion_loss(
     unet,
     condition: torch.Tensor,
@@ -273,10 +291,13 @@ def diffusion_loss(
     background_weight: float,
     high_noise_share: float,
     gradient_weight: float = 0.0,
+    mid_gradient_weight: float = 0.0,
+    rim: tuple[float, int] = (1.0, 0),
 ) -> torch.Tensor:
     """x0-prediction loss at random noise levels, weighted toward the object (base and adapters).
 
-    With a gradient weight, plus that weight times slope_loss on the object.
+    With gradient weights, plus those weights times slope_loss on the maps and on their
+    mean (the mid-surface); `rim` is (weight, width in pixels) of the band inside the outline.
     """
     batch = len(maps)
     total = schedule.config.num_train_timesteps
@@ -287,12 +308,19 @@ def diffusion_loss(
     noise = torch.randn(maps.shape, generator=generator)
     scale = schedule.alphas_cumprod[timesteps].sqrt()[:, None, None, None]
     noisy = scale * maps + (1.0 - scale**2).sqrt() * noise
-    weight = torch.where(condition[:, COVERAGE : COVERAGE + 1] > -1.0, 1.0, background_weight)
+    on_object = (condition[:, COVERAGE : COVERAGE + 1] > -1.0).float()
+    weight = background_weight + (1.0 - background_weight) * on_object
+    rim_weight, rim_px = rim
+    if rim_weight != 1.0:
+        weight = weight + (rim_weight - 1.0) * rim_band(on_object, rim_px)
     predicted = denoise(unet, noisy, condition, timesteps)
     loss = ((predicted - maps) ** 2 * weight).mean()
+    inside = (condition[:, COVERAGE : COVERAGE + 1] > 0).float()
     if gradient_weight > 0:
-        inside = (condition[:, COVERAGE : COVERAGE + 1] > 0).float()
         loss = loss + gradient_weight * slope_loss(predicted, maps, inside)
+    if mid_gradient_weight > 0:
+        mid_predicted, mid_true = predicted.mean(1, keepdim=True), maps.mean(1, keepdim=True)
+        loss = loss + mid_gradient_weight * slope_loss(mid_predicted, mid_true, inside)
     return loss
 
 
@@ -423,6 +451,8 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
                 options.background_weight,
                 options.high_noise_share,
                 options.gradient_weight,
+                options.mid_gradient_weight,
+                (options.rim_weight, options.rim_px),
             )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
