@@ -122,6 +122,44 @@ def test_a_confident_learned_outline_that_leaves_the_objects_edges_loses_to_the_
     assert np.array_equal(chosen, truth)
 
 
+def mug_picture() -> tuple[Picture, np.ndarray, np.ndarray]:
+    """A blue mug body with a thin handle on a plain grey backdrop, a soft shadow beside it;
+    and the body alone: what a network that rounds the object off keeps."""
+    truth = np.zeros((200, 200), bool)
+    truth[50:150, 50:130] = True
+    truth[80:120, 130:150] = True
+    truth[88:112, 130:142] = False  # the handle's hole
+    body = np.zeros_like(truth)
+    body[50:150, 50:130] = True
+    rgb = np.full((200, 200, 3), 0.8, np.float32)
+    shade = np.zeros((200, 200), np.float32)
+    shade[150:170, 40:160] = 1.0
+    rgb *= (1.0 - 0.3 * cv2.GaussianBlur(shade, (0, 0), 3))[..., None]  # a shadow below
+    rgb[truth] = (0.3, 0.4, 0.6)
+    return Picture(rgb=rgb, alpha=None, source="mug"), truth, body
+
+
+def test_a_learned_mask_that_drops_object_coloured_parts_loses_to_the_classical_one() -> None:
+    picture, truth, body = mug_picture()
+    assert 0.85 < iou(body, truth) < 0.95  # the switch rule alone would take the body
+    # Its outline follows the picture's edges as well as the classical one's: the edge check passes.
+    assert edge_support(picture.rgb, body) >= edge_support(picture.rgb, truth) - 0.1
+    chosen = choose_mask(picture, truth, "photo", LearnedMask(mask=body, confidence=0.99))
+    assert np.array_equal(chosen, truth)
+
+
+def test_a_learned_mask_that_drops_backdrop_or_shadow_is_taken() -> None:
+    picture, truth, _ = mug_picture()
+    shadowed = truth.copy()
+    shadowed[150:162, 50:130] = True  # the classical cutout took the shadow below the mug
+    backdrop = truth.copy()
+    backdrop[38:50, 50:130] = True  # or a strip of plain backdrop above it
+    for classical in (shadowed, backdrop):
+        assert 0.85 < iou(truth, classical) < 0.95
+        chosen = choose_mask(picture, classical, "photo", LearnedMask(mask=truth, confidence=0.99))
+        assert np.array_equal(chosen, truth)
+
+
 def test_the_edge_check_does_not_judge_outlines_that_found_different_things() -> None:
     """A faint, soft figure on a sheet lit from one side: the sheet's edge is the strongest edge,
     so a classical cutout that took the sheet would win on edges though it found the wrong thing."""
