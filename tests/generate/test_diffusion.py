@@ -316,30 +316,7 @@ def test_mid_surface_slope_sees_a_tilt_that_front_and_back_share_not_a_thickness
     assert slope_loss(wedge * inside, flat, inside).item() > 0.1  # the map slopes do see the wedge
 
 
-def test_rim_and_mid_surface_options_train_and_refuse_bad_values(tmp_path) -> None:
-    data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
-    options = TrainOptions(
-        data=str(data),
-        out=str(tmp_path / "run"),
-        size_px=16,
-        block_channels=(32, 64),
-        batch_size=4,
-        steps=2,
-        checkpoint_every=2,
-        mid_gradient_weight=0.02,
-        rim_weight=3.0,
-        bf16=False,
-    )
-    train(options, progress=False)
-    record = ShapeDiffusion.from_pretrained(tmp_path / "run" / "model").record
-    assert record["train_options"]["rim_weight"] == 3.0
-    with pytest.raises(OptionError, match="rim weight"):
-        TrainOptions(data="d", out="o", rim_weight=0.0)
-    with pytest.raises(OptionError, match="must not be negative"):
-        TrainOptions(data="d", out="o", mid_gradient_weight=-1.0)
-
-
-def test_training_with_the_slope_term_keeps_snapshots(tmp_path) -> None:
+def test_training_with_the_slope_rim_and_mid_surface_terms_keeps_snapshots(tmp_path) -> None:
     data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
     options = TrainOptions(
         data=str(data),
@@ -351,9 +328,14 @@ def test_training_with_the_slope_term_keeps_snapshots(tmp_path) -> None:
         checkpoint_every=2,
         snapshot_every=2,
         gradient_weight=0.01,
+        mid_gradient_weight=0.02,
+        rim_weight=3.0,
         bf16=False,
     )
     train(options, progress=False)
+    record = ShapeDiffusion.from_pretrained(tmp_path / "run" / "model").record
+    assert record["train_options"]["rim_weight"] == 3.0
+    assert record["train_options"]["mid_gradient_weight"] == 0.02
     for step in (2, 4):
         assert (
             ShapeDiffusion.from_pretrained(tmp_path / "run" / "snapshots" / f"step-{step}").record[
@@ -363,3 +345,7 @@ def test_training_with_the_slope_term_keeps_snapshots(tmp_path) -> None:
         )
     with pytest.raises(OptionError, match="multiple of checkpoint_every"):
         TrainOptions(data="d", out="o", checkpoint_every=500, snapshot_every=300)
+    with pytest.raises(OptionError, match="rim weight"):
+        TrainOptions(data="d", out="o", rim_weight=0.0)
+    with pytest.raises(OptionError, match="must not be negative"):
+        TrainOptions(data="d", out="o", mid_gradient_weight=-1.0)
