@@ -657,6 +657,13 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         "where the object sits in depth [default: 0]",
     )
     parser.add_argument(
+        "--normal-weight",
+        type=float,
+        default=0.0,
+        help="weight of a loss on the angle between predicted and true surface normals "
+        "(1 - cosine) inside the object [default: 0]",
+    )
+    parser.add_argument(
         "--rim-weight",
         type=float,
         default=1.0,
@@ -697,6 +704,7 @@ def run_train(args: argparse.Namespace) -> int:
         squeeze_share=args.squeeze_share,
         gradient_weight=args.gradient_weight,
         mid_gradient_weight=args.mid_gradient_weight,
+        normal_weight=args.normal_weight,
         rim_weight=args.rim_weight,
         rim_px=args.rim_px,
         snapshot_every=args.snapshot_every,

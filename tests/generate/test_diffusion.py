@@ -316,6 +316,28 @@ def test_mid_surface_slope_sees_a_tilt_that_front_and_back_share_not_a_thickness
     assert slope_loss(wedge * inside, flat, inside).item() > 0.1  # the map slopes do see the wedge
 
 
+def test_normal_loss_is_the_angle_between_normals_not_the_slope_difference() -> None:
+    from lift3d.training.base import normal_loss, slope_loss
+
+    size = 16
+    rows, cols = (np.mgrid[0:size, 0:size] + 0.5) / size * 2 - 1
+    inside = torch.zeros(1, 1, size, size)
+    inside[..., 3:13, 3:13] = 1.0
+
+    def plane(slope: float) -> torch.Tensor:
+        return torch.from_numpy(np.stack([slope * cols, -slope * cols]).astype(np.float32))[None] * inside
+
+    flat = plane(0.0)
+    assert normal_loss((flat + 0.3) * inside, flat, inside).item() < 1e-6  # depth, not direction
+    # A 45 degree tilt against flat: 1 - cos 45.
+    torch.testing.assert_close(
+        normal_loss(plane(1.0), flat, inside), torch.tensor(1 - 0.5**0.5), atol=1e-5, rtol=0
+    )
+    # Two steep walls (slopes 10 and 20) are a few degrees apart: a small normals loss, a big slope loss.
+    steep = normal_loss(plane(20.0), plane(10.0), inside).item()
+    assert steep < 0.01 < slope_loss(plane(20.0), plane(10.0), inside).item()
+
+
 def test_training_with_the_slope_rim_and_mid_surface_terms_keeps_snapshots(tmp_path) -> None:
     data = synthesize(tmp_path / "data", 8, seed=0, size=32, shard_size=8, workers=1, progress=False)
     options = TrainOptions(
@@ -329,6 +351,7 @@ def test_training_with_the_slope_rim_and_mid_surface_terms_keeps_snapshots(tmp_p
         snapshot_every=2,
         gradient_weight=0.01,
         mid_gradient_weight=0.02,
+        normal_weight=0.05,
         rim_weight=3.0,
         bf16=False,
     )

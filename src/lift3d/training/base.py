@@ -59,6 +59,9 @@ class TrainOptions:
     # The same slope term on the mid-surface (the mean of the two maps), where the real set
     # loses most normal consistency: where the object sits in depth, not how thick it is.
     mid_gradient_weight: float = 0.0
+    # Weight of the normals term: 1 - cosine between the predicted and true maps' surface normals
+    # inside the object (normal_loss), the quantity normal consistency scores. 0: off.
+    normal_weight: float = 0.0
     # Loss weight of object pixels within rim_px map pixels of the outline (1: no extra weight):
     # the side walls are built from the maps there.
     rim_weight: float = 1.0
@@ -77,7 +80,16 @@ class TrainOptions:
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1:
             raise OptionError("steps and batch size must be at least 1")
-        if min(self.gradient_weight, self.mid_gradient_weight, self.snapshot_every, self.rim_px) < 0:
+        if (
+            min(
+                self.gradient_weight,
+                self.mid_gradient_weight,
+                self.normal_weight,
+                self.snapshot_every,
+                self.rim_px,
+            )
+            < 0
+        ):
             raise OptionError("gradient weights, rim width and snapshot interval must not be negative")
         if self.rim_weight <= 0:
             raise OptionError(f"rim weight must be positive, got {self.rim_weight}")
@@ -273,6 +285,24 @@ def slope_loss(predicted: torch.Tensor, maps: torch.Tensor, inside: torch.Tensor
     return total * per_unit
 
 
+def normal_loss(predicted: torch.Tensor, maps: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    """Mean 1 - cosine between the predicted and true maps' surface normals where a pixel and its
+    right and lower neighbours are inside. Unlike slope_loss it saturates on steep slopes and is
+    exact about near-flat ones, as the angle between normals is. Shapes as slope_loss's."""
+    per_unit = maps.shape[-1] / 2.0
+
+    def normals(depth: torch.Tensor) -> torch.Tensor:
+        across = (depth[..., :-1, 1:] - depth[..., :-1, :-1]) * per_unit
+        down = (depth[..., 1:, :-1] - depth[..., :-1, :-1]) * per_unit
+        vectors = torch.stack([-across, -down, torch.ones_like(across)], dim=-1)
+        return vectors / vectors.norm(dim=-1, keepdim=True)
+
+    block = inside[..., :-1, :-1] * inside[..., :-1, 1:] * inside[..., 1:, :-1]
+    cosine = (normals(predicted.float()) * normals(maps.float())).sum(-1)
+    count = (block.sum() * maps.shape[1]).clamp(min=1.0)
+    return ((1.0 - cosine) * block).sum() / count
+
+
 def rim_band(on_object: torch.Tensor, width_px: int) -> torch.Tensor:
     """Object pixels within `width_px` pixels (chessboard distance) of the background, as 0/1."""
     if width_px < 1:
@@ -293,11 +323,13 @@ def diffusion_loss(
     gradient_weight: float = 0.0,
     mid_gradient_weight: float = 0.0,
     rim: tuple[float, int] = (1.0, 0),
+    normal_weight: float = 0.0,
 ) -> torch.Tensor:
     """x0-prediction loss at random noise levels, weighted toward the object (base and adapters).
 
     With gradient weights, plus those weights times slope_loss on the maps and on their
-    mean (the mid-surface); `rim` is (weight, width in pixels) of the band inside the outline.
+    mean (the mid-surface), and normal_weight times normal_loss; `rim` is (weight, width in
+    pixels) of the band inside the outline.
     """
     batch = len(maps)
     total = schedule.config.num_train_timesteps
@@ -321,6 +353,8 @@ def diffusion_loss(
     if mid_gradient_weight > 0:
         mid_predicted, mid_true = predicted.mean(1, keepdim=True), maps.mean(1, keepdim=True)
         loss = loss + mid_gradient_weight * slope_loss(mid_predicted, mid_true, inside)
+    if normal_weight > 0:
+        loss = loss + normal_weight * normal_loss(predicted, maps, inside)
     return loss
 
 
@@ -453,6 +487,7 @@ def train(options: TrainOptions, progress: bool = True) -> Path:
                 options.gradient_weight,
                 options.mid_gradient_weight,
                 (options.rim_weight, options.rim_px),
+                options.normal_weight,
             )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
