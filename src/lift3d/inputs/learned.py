@@ -290,11 +290,15 @@ def choose_mask(
     return found.mask
 
 
+def judging_size(height: int, width: int) -> tuple[int, int]:
+    """(width, height) at which edges and colours are judged: at most EDGE_SIDE_PX on the longer side."""
+    scale = min(1.0, EDGE_SIDE_PX / max(height, width))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def drops_object(rgb: np.ndarray, classical: np.ndarray, learned: np.ndarray, max_backdrop: float) -> bool:
     """Whether `learned` mostly takes pixels away from `classical`, and those pixels are not backdrop."""
-    height, width = classical.shape
-    scale = min(1.0, EDGE_SIDE_PX / max(height, width))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = judging_size(*classical.shape)
     small_rgb = cv2.resize(rgb.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     first, second = (
         cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
@@ -335,9 +339,7 @@ def backdrop_like(rgb: np.ndarray, objects: np.ndarray) -> np.ndarray | None:
 def edge_support(rgb: np.ndarray, mask: np.ndarray) -> float:
     """Share of the mask's outline that lies within two pixels of one of the picture's strong edges
     (the tenth of pixels with the steepest brightness gradient), judged at EDGE_SIDE_PX."""
-    height, width = mask.shape
-    scale = min(1.0, EDGE_SIDE_PX / max(height, width))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = judging_size(*mask.shape)
     grey = cv2.resize(rgb.astype(np.float32), size, interpolation=cv2.INTER_AREA) @ np.array(
         [0.299, 0.587, 0.114], dtype=np.float32
     )
