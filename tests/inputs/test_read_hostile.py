@@ -140,3 +140,60 @@ def test_a_tiff_whose_first_page_decodes_to_no_pixels_is_one_input_error() -> No
     ) as caught:
         read_picture_bytes(bytes(data), "broken.tif")
     assert "\n" not in str(caught.value)
+
+
+def test_a_tiff_with_uneven_bits_per_sample_and_no_byte_counts_is_one_input_error() -> None:
+    """Found by the fuzz test above: tifffile then raises TypeError (a tuple of bit depths where it
+    wants one number), which must become the corrupt-file InputError like its other errors."""
+    import io
+    import struct
+
+    from PIL import Image
+
+    stream = io.BytesIO()
+    Image.fromarray(np.zeros((16, 16, 3), dtype=np.uint8)).save(stream, format="TIFF")
+    data = bytearray(stream.getvalue())
+    assert data[:4] == b"II*\x00"
+    first_ifd = struct.unpack_from("<I", data, 4)[0]
+    entries = {
+        struct.unpack_from("<H", data, first_ifd + 2 + 12 * k)[0]: first_ifd + 2 + 12 * k
+        for k in range(struct.unpack_from("<H", data, first_ifd)[0])
+    }
+    bits_at = struct.unpack_from("<I", data, entries[258] + 8)[0]
+    struct.pack_into("<3H", data, bits_at, 8, 8, 16)  # BitsPerSample 8, 8, 16
+    struct.pack_into("<H", data, entries[279], 65000)  # StripByteCounts renamed to an unknown tag
+    with pytest.raises(InputError, match="odd.tif: the TIFF is truncated or corrupt"):
+        read_picture_bytes(bytes(data), "odd.tif", max_pixels=1_000_000)
+
+
+def test_a_tall_one_bit_colour_tiff_is_shrunk_not_refused_by_the_resizer(tmp_path: Path) -> None:
+    """Found by the fuzz test: a one-bit page Pillow cannot read (three samples) goes to tifffile,
+    which gives bool, and a page taller than the working size reached cv2.resize as bool, which it
+    cannot resample. It now reads as a picture, black and white kept apart."""
+    import tifffile
+
+    tall = np.zeros((4000, 16, 3), dtype=bool)
+    tall[:, 8:] = True
+    path = tmp_path / "tall.tif"
+    tifffile.imwrite(path, tall, photometric="rgb")
+    picture = read_picture(path)
+    assert max(picture.rgb.shape[:2]) < 4000
+    assert picture.rgb[:, :2].max() < 0.1 and picture.rgb[:, -2:].min() > 0.9
+
+
+def test_a_tiff_tag_whose_type_byte_says_text_is_one_input_error() -> None:
+    """Found by the fuzz test: one byte of a tag's type turned to ASCII makes Pillow's TIFF
+    loader raise TypeError (text where it wants a number); it must be the one-line InputError."""
+    import io
+
+    from PIL import Image
+
+    stream = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(
+        stream, format="TIFF"
+    )
+    data = bytearray(stream.getvalue())
+    data[72] = 2  # the type of the sixth tag in the first directory: 2 is ASCII
+    with pytest.raises(InputError, match="cannot read odd.tif") as caught:
+        read_picture_bytes(bytes(data), "odd.tif", max_pixels=1_000_000)
+    assert "\n" not in str(caught.value)

@@ -35,8 +35,20 @@ MAX_DECODED_BYTES_PER_PIXEL = 8
 WORKING_SIDE_PX = 2048
 MIN_SIDE_PX = 8
 
-# Errors Pillow and its codecs raise on truncated or corrupt data.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
+# Errors Pillow, tifffile and their codecs raise on truncated or corrupt data. The decoders' own code meets corrupt files in many ways (fuzz finds): a tag's text or tuple
+# where arithmetic wants a number (TypeError), an unknown enum value (KeyError), a zero step
+# (ZeroDivisionError). All of them mean a corrupt file.
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    LookupError,
+    TypeError,
+    ArithmeticError,
+    struct.error,
+    zlib.error,
+)
 _HIGH_DEPTH_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
@@ -220,6 +232,8 @@ def _shrink(values: np.ndarray, max_side_px: int) -> np.ndarray:
     if scale >= 1:
         return values
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if values.dtype not in (np.uint8, np.uint16):  # cv2 cannot resize bool or most integers;
+        values = values.astype(np.float32)  # _unit_range takes any other type as float anyway
     return cv2.resize(values, size, interpolation=cv2.INTER_AREA)
 
 
