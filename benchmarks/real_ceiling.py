@@ -118,25 +118,22 @@ class ReplacedMapsConverter(Converter):
         return self.combine(model, true_maps(self.sample, cutout, model.front_z.shape[0]))
 
 
-def map_errors(sample: Sample) -> dict[str, float]:
+NO_MAP_ERRORS = dict.fromkeys(
+    ("mid_error", "half_thickness_error", "thin_share", "thin_thickness_ratio"), np.nan
+)
+
+
+def map_errors(model: ShapeMaps, truth: ShapeMaps) -> dict[str, float]:
     """How the model's maps differ from the true ones over the object, in view units.
 
     Mean |error| of the mid-surface (less its median shift) and of the half-thickness, and
     the model's thickness over the truth's where the truth is thin (under THIN_Z, more
-    than RIM_PX inside the outline: bars, handles, plates of bone seen across).
+    than RIM_PX inside the outline: bars, handles, plates of bone seen across). The true
+    maps' mask is the cutout's, at the picture's resolution.
     """
-    from lift3d.inputs.detect import locate_object
     from lift3d.reconstruct.surface import resample
 
-    converter = Converter("diffusion")
-    options = ConvertOptions(generator="diffusion", auto_adapter=False)  # as converter_method runs it
-    picture = rendered_picture(sample)
-    found = locate_object(picture)
-    cutout = converter.cutout(picture, options, found.kind, found.mask)
-    model = converter.shape_maps(cutout, options, seed=0)
-    map_px = model.front_z.shape[0]
-    truth = true_maps(sample, cutout, map_px)
-    inside = resample(cutout.mask.astype(np.float32), map_px) > 0.5
+    inside = resample(truth.mask.astype(np.float32), model.front_z.shape[0]) > 0.5
 
     def halves(maps: ShapeMaps) -> tuple[np.ndarray, np.ndarray]:
         return 0.5 * (maps.front_z + maps.back_z)[inside], 0.5 * (maps.front_z - maps.back_z)[inside]
@@ -165,11 +162,17 @@ def replaced_maps_method(combine: Combine) -> Callable[[Sample], trimesh.Trimesh
     return run
 
 
-def methods() -> dict[str, Callable[[Sample], trimesh.Trimesh]]:
+def methods(seen: Callable[[ShapeMaps, ShapeMaps], None]) -> dict[str, Callable[[Sample], trimesh.Trimesh]]:
+    """The five ways to mesh a view; the true-maps one also hands (model maps, true maps) to `seen`."""
+
+    def truth_after_seeing(model: ShapeMaps, truth: ShapeMaps) -> ShapeMaps:
+        seen(model, truth)
+        return truth
+
     return {
         "inflate": converter_method("inflate", rendered_picture),
         "model": converter_method("diffusion", rendered_picture),
-        "true maps": replaced_maps_method(lambda model, truth: truth),
+        "true maps": replaced_maps_method(truth_after_seeing),
         "true mid + model thick": replaced_maps_method(lambda model, truth: mixed_maps(truth, model)),
         "model mid + true thick": replaced_maps_method(lambda model, truth: mixed_maps(model, truth)),
     }
@@ -210,7 +213,8 @@ def facing_consistency(match: SurfaceMatch | None) -> dict[str, float]:
 
 def run(count: int | None, views: int) -> tuple[EvalReport, list[dict], list[dict], list[SkippedObject]]:
     options = EvalOptions()
-    runners = methods()
+    errors: list[dict[str, float]] = []  # the map errors of the view at hand, if its true-maps run got so far
+    runners = methods(lambda model, truth: errors.append(map_errors(model, truth)))
     plan = view_plan(views)[:count]
     rows: list[EvalRow] = []
     facing: list[dict] = []
@@ -219,6 +223,7 @@ def run(count: int | None, views: int) -> tuple[EvalReport, list[dict], list[dic
     for position, rendered in real_views(plan, skipped):
         sample = picture_sample(rendered, "rgba")
         truth = sample_truth(sample.mesh(), options)
+        errors.clear()
         for name, method in runners.items():
             start = time.perf_counter()
             error = None
@@ -240,7 +245,7 @@ def run(count: int | None, views: int) -> tuple[EvalReport, list[dict], list[dic
                 | facing_consistency(match)
             )
         maps.append({"sample_index": position, "object": rendered.item.name, "view": rendered.view})
-        maps[-1] |= map_errors(sample)
+        maps[-1] |= errors[0] if errors else NO_MAP_ERRORS
         print(
             f"{position:4d} {rendered.item.name:16} "
             + " ".join(f"{row.scores.normal_consistency:.3f}" for row in rows[-len(runners) :]),
