@@ -35,7 +35,8 @@ MAX_DECODED_BYTES_PER_PIXEL = 8
 WORKING_SIDE_PX = 2048
 MIN_SIDE_PX = 8
 
-# Errors Pillow, tifffile and their codecs raise on truncated or corrupt data. The decoders' own code meets corrupt files in many ways (fuzz finds): a tag's text or tuple
+# Errors Pillow, tifffile and their codecs raise on truncated or corrupt data. The decoders' own
+# code meets corrupt files in many ways (fuzz finds): a tag's text or tuple
 # where arithmetic wants a number (TypeError), an unknown enum value (KeyError), a zero step
 # (ZeroDivisionError). All of them mean a corrupt file.
 _DECODE_ERRORS = (
