@@ -38,7 +38,7 @@ import trimesh
 from PIL import Image
 
 from lift3d.data.characters import CharacterSample, character_sample, quadruped_sample
-from lift3d.data.synth import ALL_FAMILY_NAMES, generate_sample
+from lift3d.data.synth import SYNTH_FAMILY_NAMES, generate_sample
 from lift3d.files import write_bytes_atomic
 from lift3d.rig.animate import clip_stretch, make_clips, untorn
 from lift3d.rig.place import place_skeleton
@@ -110,7 +110,7 @@ def measure_shapes(count: int) -> dict:
     """What shapes of every data-engine family are read as (seeds round-robin over the families)."""
     by_family: dict[str, list[str]] = {}
     for seed in range(HELDOUT_SHAPE_SEED, HELDOUT_SHAPE_SEED + count):
-        sample = generate_sample(seed, 128, ALL_FAMILY_NAMES)
+        sample = generate_sample(seed, 128, SYNTH_FAMILY_NAMES)
         placement = place_skeleton(sample.mask, sample.front_z, sample.back_z)
         by_family.setdefault(sample.family, []).append(placement.skeleton.kind)
     return {

@@ -1,11 +1,11 @@
-"""How close do training shapes come to real ones? Nearest-neighbour distances, v1 vs v1+v2.
+"""How close do training shapes come to real ones? Nearest-neighbour distances, v1, v1+v2, v1+v2+v3.
 
 For every mesh of the real-shape evaluation set (`lift3d.evaluate.real`, never trained
 on), the distance to its nearest neighbour among a sample of training solids, under a
 descriptor blind to pose and size (`lift3d.evaluate.diversity`: D1/D2/A3 shape
 distributions + principal spreads). Pools of the same size are drawn from the v1 mix
 (8 families, no deformation), the v1+v2 mix (all families, deformations at the synth
-default) and v2 alone; a smaller distance means the training data holds shapes more like
+default), v2 alone and v1+v2+v3 (the thin parts added); a smaller distance means the training data holds shapes more like
 the real one. Prints a table and writes benchmarks/results/shape_diversity.json.
 
     python benchmarks/shape_diversity.py [--pool 448] [--meshes 'some/dir/*.stl']
@@ -27,11 +27,17 @@ import numpy as np
 import trimesh
 
 from lift3d.data.shapes import FAMILIES, V1_FAMILY_NAMES, union_parts
-from lift3d.data.synth import ALL_FAMILY_NAMES, DEFAULT_DEFORM_SHARE, draw_deformation, family_for_seed
+from lift3d.data.synth import (
+    DEFAULT_DEFORM_SHARE,
+    FAMILY_GROUPS,
+    SYNTH_FAMILY_NAMES,
+    V2_FAMILY_NAMES,
+    draw_deformation,
+    family_for_seed,
+)
 from lift3d.evaluate.diversity import ShapeDescriptor, describe, descriptor_distance, nearest_neighbours
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-V2_FAMILY_NAMES = tuple(name for name in ALL_FAMILY_NAMES if name not in V1_FAMILY_NAMES)
 
 
 def training_shape(seed: int, families: Sequence[str], deform_share: float) -> tuple[str, trimesh.Trimesh]:
@@ -97,12 +103,16 @@ def main() -> None:
     )
     pools = {
         "v1 (8 families)": (V1_FAMILY_NAMES, 0.0),
-        f"v1+v2 ({len(ALL_FAMILY_NAMES)} families, {DEFAULT_DEFORM_SHARE:.0%} deformed)": (
-            ALL_FAMILY_NAMES,
+        f"v1+v2 ({len(SYNTH_FAMILY_NAMES)} families, {DEFAULT_DEFORM_SHARE:.0%} deformed)": (
+            SYNTH_FAMILY_NAMES,
             DEFAULT_DEFORM_SHARE,
         ),
         f"v2 only ({len(V2_FAMILY_NAMES)} families, {DEFAULT_DEFORM_SHARE:.0%} deformed)": (
             V2_FAMILY_NAMES,
+            DEFAULT_DEFORM_SHARE,
+        ),
+        f"v1+v2+v3 ({len(FAMILY_GROUPS['all'])} families, {DEFAULT_DEFORM_SHARE:.0%} deformed)": (
+            FAMILY_GROUPS["all"],
             DEFAULT_DEFORM_SHARE,
         ),
     }

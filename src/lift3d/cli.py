@@ -477,8 +477,9 @@ def add_data(commands: argparse._SubParsersAction) -> None:
     synth.add_argument(
         "--families",
         default=None,
-        help="comma-separated shape families or groups (v1, v2, all), round-robin by seed [default: all]; "
-        "`--families v1 --deform-share 0` makes the datasets of before v2, e.g. the held-out set",
+        help="comma-separated shape families or groups (v1, v2, v3, all), round-robin by seed "
+        "[default: v1,v2]; `--families v1 --deform-share 0` makes the datasets of before v2, e.g. "
+        "the held-out set; v3 is the thin parts (`rod`: bones, blades, handles, wires)",
     )
     synth.add_argument(
         "--deform-share",
@@ -490,7 +491,7 @@ def add_data(commands: argparse._SubParsersAction) -> None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
-    from lift3d.data.synth import ALL_FAMILY_NAMES, DEFAULT_DEFORM_SHARE, synthesize
+    from lift3d.data.synth import DEFAULT_DEFORM_SHARE, SYNTH_FAMILY_NAMES, synthesize
 
     if args.n < 1:
         raise Lift3DError(f"--n must be at least 1, got {args.n}")
@@ -499,7 +500,7 @@ def run_synth(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"cannot create {out}: {error.strerror}") from None
-    families = ALL_FAMILY_NAMES if args.families is None else [f.strip() for f in args.families.split(",")]
+    families = SYNTH_FAMILY_NAMES if args.families is None else [f.strip() for f in args.families.split(",")]
     deform_share = DEFAULT_DEFORM_SHARE if args.deform_share is None else args.deform_share
     synthesize(
         out,

@@ -596,12 +596,15 @@ def _primitive_bounds(primitive: _Segment | _Ellipsoid) -> tuple[np.ndarray, np.
     ) + reach
 
 
-def sdf_solid(primitives: Sequence[_Segment | _Ellipsoid], blend: float) -> Manifold:
-    """Mesh the smooth union of `primitives` (polynomial smooth-min with width `blend`)."""
+def sdf_solid(
+    primitives: Sequence[_Segment | _Ellipsoid], blend: float, grid: int = CREATURE_GRID
+) -> Manifold:
+    """Mesh the smooth union of `primitives` (polynomial smooth-min with width `blend`) on a
+    grid of `grid` cells along the longest side."""
     bounds = [_primitive_bounds(primitive) for primitive in primitives]
     low = np.min([b[0] for b in bounds], axis=0) - blend
     high = np.max([b[1] for b in bounds], axis=0) + blend
-    spacing = float((high - low).max() / CREATURE_GRID)
+    spacing = float((high - low).max() / grid)
     # a limb thinner than about two cells would break into crumbs on the grid
     thinnest = 1.1 * spacing
     primitives = [
@@ -1479,6 +1482,83 @@ def mechanical(rng: np.random.Generator) -> list[Part]:
     return parts
 
 
+# --- data engine v3: thin parts that lean in depth -----------------------------------------
+
+V3_FAMILY_NAMES: tuple[str, ...] = ("rod",)
+ROD_KINDS = ("bone", "blade", "handle", "curve")
+ROD_GRID = 64  # finer than the creatures' grid: shafts down to ~2 % of the length stay whole
+
+
+def _smooth_path(rng: np.random.Generator, points: int, length: float, bend: float) -> np.ndarray:
+    """A gently curving 3D polyline of `length` along x, bending up to `bend` in y and z."""
+    t = np.linspace(0.0, 1.0, points)
+    controls = rng.normal(0.0, bend, (4, 2)) * np.array([[0.0], [1.0], [1.0], [0.0]])
+    offsets = PchipInterpolator(np.linspace(0.0, 1.0, 4), controls)(t)
+    return np.column_stack([(t - 0.5) * length, offsets])
+
+
+def _tube(path: np.ndarray, radii: np.ndarray) -> list[_Segment | _Ellipsoid]:
+    return [
+        _segment(path[k], path[k + 1], float(radii[k]), float(radii[k + 1])) for k in range(len(path) - 1)
+    ]
+
+
+def rod(rng: np.random.Generator) -> list[Part]:
+    """Bones, blades, handles and bent wires, turned at random so they lean in depth.
+
+    Real objects that the v2 model got wrong are mostly thin parts (a dog's bones, a box's
+    handle, a knob's stem): it made them blobs and did not tilt them in depth. These are
+    such parts alone, each a smooth signed-distance union."""
+    kind = ROD_KINDS[rng.integers(len(ROD_KINDS))]
+    length = 1.0
+    prims: list[_Segment | _Ellipsoid]
+    if kind == "bone":  # a shaft with knobbly ends (long bones, vertebra spines, jaws)
+        path = _smooth_path(rng, 6, length, rng.uniform(0.0, 0.12))
+        shaft = length * rng.uniform(0.025, 0.07)
+        prims = _tube(path, shaft * rng.uniform(0.8, 1.3, len(path)))
+        for end, inward in ((path[0], path[1] - path[0]), (path[-1], path[-2] - path[-1])):
+            knob = shaft * rng.uniform(1.4, 2.6)
+            lobes = int(rng.integers(1, 3))
+            for lobe in range(lobes):
+                side = rng.normal(0.0, 1.0, 3)
+                side -= side @ inward / (inward @ inward) * inward
+                side *= knob * 0.6 * (lobe - (lobes - 1) / 2) / max(float(np.linalg.norm(side)), 1e-9)
+                prims.append(_Ellipsoid(end + side, knob * rng.uniform(0.7, 1.2, 3)))
+    elif kind == "blade":  # a thin curved plate with a thick rim (shoulder blades, hip bones)
+        count = int(rng.integers(3, 7))
+        span = length * rng.uniform(0.6, 1.0)
+        path = _smooth_path(rng, count, span, rng.uniform(0.05, 0.2))
+        thickness = length * rng.uniform(0.02, 0.05)
+        widths = length * rng.uniform(0.08, 0.25, count)
+        prims = [  # neighbours overlap by half, so the plate is one piece
+            _Ellipsoid(point, np.array([0.75 * span / (count - 1), width, thickness]))
+            for point, width in zip(path, widths, strict=True)
+        ]
+        prims += _tube(path + np.array([0.0, widths.max() * 0.8, 0.0]), np.full(count, thickness * 1.5))
+    elif kind == "handle":  # a bar on two posts, maybe on a plate (drawer pulls, grab bars)
+        span = length * rng.uniform(0.5, 1.0)
+        rise = span * rng.uniform(0.15, 0.5)
+        radius = length * rng.uniform(0.025, 0.06)
+        corners = np.array([[-span / 2, 0, 0], [-span / 2, rise, 0], [span / 2, rise, 0], [span / 2, 0, 0]])
+        corners[1:3, 2] = rise * rng.uniform(-0.5, 0.5)  # the grip may lean out of the posts' plane
+        prims = _tube(corners, np.full(4, radius))
+        if rng.random() < 0.6:
+            plate = radius * rng.uniform(0.8, 1.5)
+            prims += [
+                _Ellipsoid(corner, np.array([radius * 2.5, plate, radius * 2.5]))
+                for corner in corners[[0, 3]]
+            ]
+    else:  # a bent wire, tail, horn or tentacle: one tapering tube along a 3D curve
+        path = _smooth_path(rng, 10, length, rng.uniform(0.1, 0.3))
+        start = length * rng.uniform(0.03, 0.09)
+        prims = _tube(path, np.linspace(start, start * rng.uniform(0.3, 1.0), len(path)))
+    scale = max(
+        float(np.ptp(np.concatenate([np.stack(_primitive_bounds(p)) for p in prims]), axis=0).max()), 1e-6
+    )
+    body = sdf_solid(prims, blend=scale * rng.uniform(0.01, 0.04), grid=ROD_GRID)
+    return [Part(body.rotate(_random_rotation_degrees(rng)))]
+
+
 V1_FAMILY_NAMES: tuple[str, ...] = (
     "primitive",
     "superquadric",
@@ -1505,4 +1585,5 @@ FAMILIES: dict[str, ShapeFamily] = {
     "building": building,
     "thin_furniture": thin_furniture,
     "mechanical": mechanical,
+    "rod": rod,
 }

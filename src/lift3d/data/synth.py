@@ -15,7 +15,7 @@ from tqdm import tqdm
 from lift3d.data.deform import Deformation, random_deformation
 from lift3d.data.materials import Material, random_materials
 from lift3d.data.render import ViewPlacement, place_in_view, random_lighting, random_view, render
-from lift3d.data.shapes import FAMILIES, V1_FAMILY_NAMES, PartMesh, union_parts
+from lift3d.data.shapes import FAMILIES, V1_FAMILY_NAMES, V3_FAMILY_NAMES, PartMesh, union_parts
 from lift3d.data.shards import (
     INDEX_NAME,
     DatasetIndex,
@@ -31,9 +31,13 @@ logger = logging.getLogger(__name__)
 
 # The default mix of `generate_sample` and `synthesize` stays the eight v1 families, so
 # every existing dataset and the held-out set regenerate seed for seed; new mixes name
-# their families (`lift3d data synth` uses all of them unless told otherwise).
+# their families (`lift3d data synth` uses the v1 and v2 ones unless told otherwise; the v3
+# families are asked for by name, so the v2 recipes regenerate seed for seed too).
 FAMILY_NAMES: tuple[str, ...] = V1_FAMILY_NAMES
-ALL_FAMILY_NAMES: tuple[str, ...] = tuple(FAMILIES)
+V2_FAMILY_NAMES: tuple[str, ...] = tuple(
+    name for name in FAMILIES if name not in V1_FAMILY_NAMES + V3_FAMILY_NAMES
+)
+SYNTH_FAMILY_NAMES: tuple[str, ...] = V1_FAMILY_NAMES + V2_FAMILY_NAMES
 
 # Share of solids bent, tapered or twisted by `lift3d data synth` unless told otherwise.
 DEFAULT_DEFORM_SHARE = 0.25
@@ -57,10 +61,11 @@ def family_for_seed(seed: int, families: Sequence[str] = FAMILY_NAMES) -> str:
 
 
 # Shorthands accepted in a family list: "v1" is the original mix (every dataset made
-# before v2, the held-out set), "v2" the families added with it.
+# before v2, the held-out set), "v2" the families added with it, "v3" the thin parts.
 FAMILY_GROUPS: dict[str, tuple[str, ...]] = {
     "v1": V1_FAMILY_NAMES,
-    "v2": tuple(name for name in FAMILIES if name not in V1_FAMILY_NAMES),
+    "v2": V2_FAMILY_NAMES,
+    "v3": V3_FAMILY_NAMES,
     "all": tuple(FAMILIES),
 }
 
@@ -71,7 +76,7 @@ def check_families(families: Sequence[str]) -> tuple[str, ...]:
     unknown = [name for name in names if name not in FAMILIES]
     if unknown or not names or len(set(names)) != len(names):
         raise OptionError(
-            f"families must be distinct names from {', '.join(FAMILIES)} or the groups v1, v2, all "
+            f"families must be distinct names from {', '.join(FAMILIES)} or the groups v1, v2, v3, all "
             f"(got {', '.join(names) or 'none'})"
         )
     return names
