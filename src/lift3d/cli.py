@@ -605,7 +605,11 @@ def add_train(commands: argparse._SubParsersAction) -> None:
         description="Train the shape diffusion model from scratch. Re-running the same command resumes "
         "from the last checkpoint in --out; the EMA model is written to OUT/model at every checkpoint.",
     )
-    parser.add_argument("--data", required=True, help="folder of training shards (lift3d data synth)")
+    parser.add_argument(
+        "--data",
+        required=True,
+        help="folder of training shards (lift3d data synth); several, comma-separated, are mixed",
+    )
     parser.add_argument("--out", required=True, help="run folder: checkpoint/, model/, log.jsonl")
     parser.add_argument("--heldout", default="", help="folder of held-out shards for the periodic check")
     parser.add_argument("--steps", type=int, default=8000, help="optimisation steps [default: 8000]")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lift3d.data.synth import synthesize
-from lift3d.errors import OptionError
+from lift3d.errors import InputError, OptionError
 from lift3d.generate.diffusion.model import COVERAGE, build_unet
 from lift3d.generate.diffusion.pipeline import ShapeDiffusion, noise_schedule, sampling_scheduler
 from lift3d.reconstruct import maps_to_mesh
@@ -372,3 +372,20 @@ def test_training_with_the_slope_rim_and_mid_surface_terms_keeps_snapshots(tmp_p
         TrainOptions(data="d", out="o", rim_weight=0.0)
     with pytest.raises(OptionError, match="must not be negative"):
         TrainOptions(data="d", out="o", mid_gradient_weight=-1.0)
+
+
+def test_training_data_mixes_comma_separated_folders_in_order(tmp_path) -> None:
+    """`--data a,b` loads every shard of a, then of b: the same arrays as one folder of both."""
+    from lift3d.training.base import load_arrays
+
+    first = synthesize(tmp_path / "a", 4, seed=0, size=32, shard_size=4, workers=1, progress=False)
+    second = synthesize(
+        tmp_path / "b", 3, seed=500, size=32, shard_size=3, workers=1, progress=False, families=("rod",)
+    )
+    conditions, maps = load_arrays(f"{first},{second}", 16)
+    alone = [load_arrays(str(folder), 16) for folder in (first, second)]
+    assert conditions.shape[0] == 7
+    assert torch.equal(conditions, torch.cat([alone[0][0], alone[1][0]]))
+    assert torch.equal(maps, torch.cat([alone[0][1], alone[1][1]]))
+    with pytest.raises(InputError, match="does not exist"):
+        load_arrays(f"{first},{tmp_path / 'missing'}", 16)

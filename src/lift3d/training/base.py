@@ -130,13 +130,15 @@ def shrink_sample_arrays(rgba: np.ndarray, front: np.ndarray, back: np.ndarray, 
     return condition.astype(np.float16), np.stack(maps, axis=1).astype(np.float16)
 
 
-def load_arrays(folder: str, size_px: int, limit: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every shard of a folder at the model's size, in memory (float16)."""
+def load_arrays(folders: str, size_px: int, limit: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every shard of one folder, or of several comma-separated ones in turn (a mix of
+    datasets made apart, e.g. `data/train2,data/rods`), at the model's size, in memory (float16)."""
     from lift3d.data.shards import list_shards, read_shard
 
     conditions, maps = [], []
     total = 0
-    for path in list_shards(folder):
+    paths = [path for folder in folders.split(",") for path in list_shards(folder.strip())]
+    for path in paths:
         shard = read_shard(path)
         condition, target = shrink_sample_arrays(shard.rgba, shard.front_z, shard.back_z, size_px)
         conditions.append(condition)
@@ -145,7 +147,7 @@ def load_arrays(folder: str, size_px: int, limit: int = 0) -> tuple[torch.Tensor
         if limit and total >= limit:
             break
     if not conditions:
-        raise OptionError(f"no shards found in {folder}")
+        raise OptionError(f"no shards found in {folders}")
     condition_all = torch.from_numpy(np.concatenate(conditions))
     maps_all = torch.from_numpy(np.concatenate(maps))
     if limit:
