@@ -16,7 +16,6 @@ from one map pixel to the next: the terraces a side view showed (docs/sidewalls/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import trimesh
@@ -194,23 +193,31 @@ def maps_to_mesh(maps: ShapeMaps, options: ReconstructOptions | None = None) -> 
 
 
 def keep_main_parts(mesh: trimesh.Trimesh, min_part_fraction: float) -> trimesh.Trimesh:
-    """Drop floating bits: connected parts whose volume is a small share of the largest."""
-    if len(mesh.faces) == 0 or _connected_parts(np.asarray(mesh.faces), len(mesh.vertices)) <= 1:
-        return mesh  # the usual case, found ~10x faster than by splitting
-    parts = mesh.split(only_watertight=False)
-    if len(parts) <= 1:
+    """Drop floating bits: connected parts whose volume is a small share of the largest.
+
+    Parts are labelled on the face graph and their volumes summed per label, so a result
+    with a floating bit costs about what one without does (splitting it into meshes cost
+    0.07 s of a 0.7 s convert)."""
+    faces = np.asarray(mesh.faces)
+    if len(faces) == 0:
         return mesh
-    volumes = np.array([abs(enclosed_volume(part)) for part in parts])
-    keep = [
-        part
-        for part, volume in zip(parts, volumes, strict=True)
-        if volume >= min_part_fraction * volumes.max()
-    ]
-    return cast(trimesh.Trimesh, trimesh.util.concatenate(keep))
+    count, labels = _connected_parts(faces, len(mesh.vertices))
+    if count <= 1:
+        return mesh
+    triangles = mesh.triangles
+    signed = np.einsum("ij,ij->i", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2])) / 6.0
+    volumes = np.abs(np.bincount(labels, weights=signed, minlength=count))
+    kept = volumes[labels] >= min_part_fraction * volumes.max()
+    if kept.all():
+        return mesh
+    result = trimesh.Trimesh(mesh.vertices, faces[kept], process=False)
+    result.remove_unreferenced_vertices()
+    return result
 
 
-def _connected_parts(faces: np.ndarray, vertex_count: int) -> int:
-    """How many parts `mesh.split` would find: faces joined across edges used by exactly two faces."""
+def _connected_parts(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
+    """The parts `mesh.split` would find (faces joined across edges used by exactly two
+    faces): their count and each face's part label."""
     start, end = faces.ravel(), faces[:, [1, 2, 0]].ravel()
     codes = np.minimum(start, end).astype(np.int64) * vertex_count + np.maximum(start, end)
     order = np.argsort(codes)
@@ -224,7 +231,8 @@ def _connected_parts(faces: np.ndarray, vertex_count: int) -> int:
     graph = sparse.coo_matrix(
         (np.ones(face_pairs.shape[1], dtype=np.int8), face_pairs), shape=(len(faces),) * 2
     )
-    return int(csgraph.connected_components(graph, directed=False)[0])
+    count, labels = csgraph.connected_components(graph, directed=False)
+    return int(count), labels
 
 
 def enclosed_volume(mesh: trimesh.Trimesh) -> float:
