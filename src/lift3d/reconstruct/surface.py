@@ -204,9 +204,7 @@ def keep_main_parts(mesh: trimesh.Trimesh, min_part_fraction: float) -> trimesh.
     count, labels = _connected_parts(faces, len(mesh.vertices))
     if count <= 1:
         return mesh
-    triangles = mesh.triangles
-    signed = np.einsum("ij,ij->i", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2])) / 6.0
-    volumes = np.abs(np.bincount(labels, weights=signed, minlength=count))
+    volumes = np.abs(np.bincount(labels, weights=_face_volumes(mesh.triangles), minlength=count))
     kept = volumes[labels] >= min_part_fraction * volumes.max()
     if kept.all():
         return mesh
@@ -235,9 +233,11 @@ def _connected_parts(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndar
     return int(count), labels
 
 
+def _face_volumes(triangles: np.ndarray) -> np.ndarray:
+    """Each face's signed tetrahedron volume to the origin; their sum is the enclosed volume."""
+    return np.einsum("ij,ij->i", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2])) / 6.0
+
+
 def enclosed_volume(mesh: trimesh.Trimesh) -> float:
     """Signed volume by the divergence theorem; zero-volume slivers give 0 without warnings."""
-    triangles = mesh.triangles
-    return float(
-        np.einsum("ij,ij->i", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2])).sum() / 6.0
-    )
+    return float(_face_volumes(mesh.triangles).sum())
