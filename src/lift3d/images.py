@@ -6,6 +6,12 @@ import numpy as np
 from scipy import ndimage
 
 
+def scaled_size(height: int, width: int, scale: float) -> tuple[int, int]:
+    """(width, height), the order cv2.resize takes, of a height x width image scaled by
+    `scale`, rounded and at least one pixel each way."""
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def extend_beyond_mask(values: np.ndarray, mask: np.ndarray, erode_px: int = 0) -> np.ndarray:
     """Copy each pixel off the mask (eroded by `erode_px`) from its nearest pixel on it.
 

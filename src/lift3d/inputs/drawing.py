@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from lift3d.images import scaled_size
 from lift3d.types import Picture
 
 # Drawings are analysed with the longer side at most this size; a photographed page's
@@ -111,8 +112,7 @@ def _working_image(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     height, width = rgb.shape[:2]
     scale = min(1.0, WORKING_SIDE_PX / max(height, width))
     if scale < 1:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        rgb = cv2.resize(rgb, scaled_size(height, width, scale), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(rgb, dtype=np.float32), scale
 
 
@@ -131,8 +131,7 @@ def _paper_light(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
     and smoothly enlarged back.
     """
     height, width = grey.shape
-    factor = PAPER_LIGHT_GRID_PX / max(height, width)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    size = scaled_size(height, width, PAPER_LIGHT_GRID_PX / max(height, width))
     weight = cv2.resize(paper.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     total = cv2.resize(np.where(paper, grey, 0.0).astype(np.float32), size, interpolation=cv2.INTER_AREA)
     level = np.clip(total / np.maximum(weight, 1e-6), 0.0, 1.0)

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from lift3d.errors import ModelError
+from lift3d.images import scaled_size
 from lift3d.types import Picture
 
 if TYPE_CHECKING:
@@ -188,8 +189,7 @@ def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, epsilon: f
 def refine_mask(rgb: np.ndarray, probability: np.ndarray) -> np.ndarray:
     """The low-resolution probability as a mask at the picture's size, its edge snapped to the picture's."""
     height, width = rgb.shape[:2]
-    scale = min(1.0, REFINE_SIDE_PX / max(height, width))
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = scaled_size(height, width, min(1.0, REFINE_SIDE_PX / max(height, width)))
     guide = cv2.resize(rgb.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     guide = guide @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     coarse = cv2.resize(probability.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
@@ -292,8 +292,7 @@ def choose_mask(
 
 def judging_size(height: int, width: int) -> tuple[int, int]:
     """(width, height) at which edges and colours are judged: at most EDGE_SIDE_PX on the longer side."""
-    scale = min(1.0, EDGE_SIDE_PX / max(height, width))
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    return scaled_size(height, width, min(1.0, EDGE_SIDE_PX / max(height, width)))
 
 
 def drops_object(rgb: np.ndarray, classical: np.ndarray, learned: np.ndarray, max_backdrop: float) -> bool:

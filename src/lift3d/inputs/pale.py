@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from lift3d.images import scaled_size
 from lift3d.inputs.segment import _fit_backdrop
 from lift3d.types import Picture
 
@@ -76,9 +77,7 @@ def _working(rgb: np.ndarray, side_px: int = WORKING_SIDE_PX) -> np.ndarray:
     height, width = rgb.shape[:2]
     scale = min(1.0, side_px / max(height, width))
     if scale < 1:
-        rgb = cv2.resize(
-            rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
-        )
+        rgb = cv2.resize(rgb, scaled_size(height, width, scale), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(rgb, dtype=np.float32)
 
 

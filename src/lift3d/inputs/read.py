@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from lift3d.errors import InputError, OptionError
+from lift3d.images import scaled_size
 from lift3d.types import Picture
 
 # Formats identified from the content (never the extension). MPO is how Pillow opens
@@ -232,7 +233,7 @@ def _shrink(values: np.ndarray, max_side_px: int) -> np.ndarray:
     scale = max_side_px / max(height, width)
     if scale >= 1:
         return values
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = scaled_size(height, width, scale)
     if values.dtype not in (np.uint8, np.uint16):  # cv2 cannot resize bool or most integers;
         values = values.astype(np.float32)  # _unit_range takes any other type as float anyway
     return cv2.resize(values, size, interpolation=cv2.INTER_AREA)

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import ndimage
 
 from lift3d.errors import InputError
+from lift3d.images import scaled_size
 from lift3d.types import Picture
 
 # Objects covering less of the picture than this are specks, not subjects.
@@ -78,8 +79,7 @@ def _segment_colours(picture: Picture, max_hole_fraction: float) -> np.ndarray:
     scale = min(1.0, SEGMENT_SIDE_PX / max(height, width))
     small: np.ndarray = picture.rgb
     if scale < 1:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+        small = cv2.resize(small, scaled_size(height, width, scale), interpolation=cv2.INTER_AREA)
     # Pixel noise would otherwise decide single pixels near the threshold.
     smooth = cv2.GaussianBlur(small, (0, 0), sigmaX=1.0)
     median = np.median(smooth.reshape(-1, 3), axis=0)

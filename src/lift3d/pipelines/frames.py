@@ -27,6 +27,7 @@ from lift3d.errors import InputError, OptionError, OutputError
 from lift3d.export import ExportOptions, output_files, save_asset
 from lift3d.export.gltf import finish_glb, read_glb, write_glb
 from lift3d.files import refuse_to_replace, write_bytes_atomic
+from lift3d.images import scaled_size
 from lift3d.inputs import find_object
 from lift3d.inputs.sheets import check_grid, read_frames
 from lift3d.provenance import Provenance
@@ -123,7 +124,7 @@ def _shrink_mask(mask: np.ndarray, scale: float) -> np.ndarray:
         return mask
     import cv2
 
-    size = (max(1, round(mask.shape[1] * scale)), max(1, round(mask.shape[0] * scale)))
+    size = scaled_size(mask.shape[0], mask.shape[1], scale)
     return cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
 
 
