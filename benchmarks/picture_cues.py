@@ -74,7 +74,7 @@ def score_set(samples: list[Sample]) -> tuple[str, dict[str, MethodSummary]]:
         name = "diffusion" if cue == "full" else f"diffusion/{cue}"
         methods[name] = converter_method("diffusion", make_picture, converter=model)
     report = evaluate(samples, methods, EvalOptions(), progress=False)
-    return format_table(report).split("\n\nper family")[0], report.overall
+    return format_table(report), report.overall
 
 
 def main() -> None:
