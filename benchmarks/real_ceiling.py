@@ -10,7 +10,10 @@ than hoped. This asks why, by meshing other maps through the very same convert p
   sample size, then `shrink_sample_arrays`): the ceiling of 64 px maps and the mesher;
 * true mid + model thickness, model mid + true thickness: the maps split into
   mid-surface (front + back) / 2 and half-thickness (front - back) / 2, one half true
-  and the other the model's, to say which of the two the model gets wrong.
+  and the other the model's, to say which of the two the model gets wrong;
+* true front + model thickness: the true visible surface with the back following it at
+  the model's thickness, the most that reading the picture's shading perfectly could
+  give a model that still guesses the thickness.
 
 NC is also split by the true surface's facing: side-facing points have normals within
 30 degrees of perpendicular to the view direction (|n_z| < SIDE_COS), front-facing the
@@ -19,8 +22,8 @@ rest; each is averaged over both directions of the metric's own matching, as NC 
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/real_ceiling.py [--n N] [--views 2]
         [--json benchmarks/results/real_ceiling.json]
 
-Needs `pip install 'lift3d[real]'` and the shipped model; about 7.5 s per view (five
-meshes) on one core, 13 minutes for the 106 views of `--views 2` (the default).
+Needs `pip install 'lift3d[real]'` and the shipped model; about 9 s per view (six
+meshes) on one core, 16 minutes for the 106 views of `--views 2` (the default).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from lift3d.evaluate.options import EvalOptions
 from lift3d.evaluate.real import PACKAGES, SkippedObject, picture_sample, real_views, view_plan
 from lift3d.evaluate.report import EvalReport, EvalRow, format_table
 from lift3d.files import atomic_path
+from lift3d.generate.diffusion.weights import load_shape_model
 from lift3d.images import extend_beyond_mask
 from lift3d.types import OBJECT_FILL, Cutout, Sample, ShapeMaps
 
@@ -100,6 +104,13 @@ def mixed_maps(middle_from: ShapeMaps, thickness_from: ShapeMaps) -> ShapeMaps:
     middle = 0.5 * (middle_from.front_z + middle_from.back_z)
     half = 0.5 * (thickness_from.front_z - thickness_from.back_z)
     return ShapeMaps(mask=middle_from.mask, front_z=middle + half, back_z=middle - half)
+
+
+def front_and_thickness(front_from: ShapeMaps, thickness_from: ShapeMaps) -> ShapeMaps:
+    """The front surface of one pair of maps with the back behind it at another pair's thickness."""
+    thickness = np.maximum(thickness_from.front_z - thickness_from.back_z, 0.0)
+    front = front_from.front_z
+    return ShapeMaps(mask=front_from.mask, front_z=front, back_z=front - thickness)
 
 
 class ReplacedMapsConverter(Converter):
@@ -163,7 +174,7 @@ def replaced_maps_method(combine: Combine) -> Callable[[Sample], trimesh.Trimesh
 
 
 def methods(seen: Callable[[ShapeMaps, ShapeMaps], None]) -> dict[str, Callable[[Sample], trimesh.Trimesh]]:
-    """The five ways to mesh a view; the true-maps one also hands (model maps, true maps) to `seen`."""
+    """The six ways to mesh a view; the true-maps one also hands (model maps, true maps) to `seen`."""
 
     def truth_after_seeing(model: ShapeMaps, truth: ShapeMaps) -> ShapeMaps:
         seen(model, truth)
@@ -175,6 +186,9 @@ def methods(seen: Callable[[ShapeMaps, ShapeMaps], None]) -> dict[str, Callable[
         "true maps": replaced_maps_method(truth_after_seeing),
         "true mid + model thick": replaced_maps_method(lambda model, truth: mixed_maps(truth, model)),
         "model mid + true thick": replaced_maps_method(lambda model, truth: mixed_maps(model, truth)),
+        "true front + model thick": replaced_maps_method(
+            lambda model, truth: front_and_thickness(truth, model)
+        ),
     }
 
 
@@ -372,6 +386,7 @@ def main() -> None:
         print("skipped: " + "; ".join(f"{item.name} ({item.reason})" for item in skipped))
     document = {
         "summary": summary,
+        "model": load_shape_model().identity,
         "side_cos": SIDE_COS,
         "views": views,
         "views_per_object": args.views,
