@@ -22,8 +22,8 @@ rest; each is averaged over both directions of the metric's own matching, as NC 
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/real_ceiling.py [--n N] [--views 2]
         [--json benchmarks/results/real_ceiling.json]
 
-Needs `pip install 'lift3d[real]'` and the shipped model; about 9 s per view (six
-meshes) on one core, 16 minutes for the 106 views of `--views 2` (the default).
+Needs `pip install 'lift3d[real]'` and the shipped model; about 10 s per view (six
+meshes) on one core, 17 minutes for the 106 views of `--views 2` (the default).
 """
 
 from __future__ import annotations
