@@ -58,6 +58,7 @@ THIN_Z = 0.2  # true thickness (view units; the object spans 1.6 across) under w
 RIM_PX = 2.0  # map pixels from the outline within which thinness is the rim's, not the part's
 
 Combine = Callable[[ShapeMaps, ShapeMaps], ShapeMaps]  # (model maps, true maps) -> maps to mesh
+Replace = Callable[[ShapeMaps, Cutout], ShapeMaps]  # (model maps, the cutout) -> maps to mesh
 
 
 def truth_in_cutout_frame(sample: Sample, cutout: Cutout) -> np.ndarray:
@@ -114,19 +115,18 @@ def front_and_thickness(front_from: ShapeMaps, thickness_from: ShapeMaps) -> Sha
 
 
 class ReplacedMapsConverter(Converter):
-    """The shipped model's converter with its maps swapped for `combine(model, truth)`.
+    """The shipped model's converter with its maps swapped for `replace(model maps, cutout)`.
 
     Only the generate stage changes, so true and hybrid maps are meshed and cleaned
     exactly as the model's are.
     """
 
-    def __init__(self, sample: Sample, combine: Combine) -> None:
+    def __init__(self, replace: Replace) -> None:
         super().__init__("diffusion")  # the model is cached: building one per picture is cheap
-        self.sample, self.combine = sample, combine
+        self.replace = replace
 
     def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
-        model = super().shape_maps(cutout, options, seed)
-        return self.combine(model, true_maps(self.sample, cutout, model.front_z.shape[0]))
+        return self.replace(super().shape_maps(cutout, options, seed), cutout)
 
 
 NO_MAP_ERRORS = dict.fromkeys(
@@ -165,12 +165,23 @@ def map_errors(model: ShapeMaps, truth: ShapeMaps) -> dict[str, float]:
     }
 
 
-def replaced_maps_method(combine: Combine) -> Callable[[Sample], trimesh.Trimesh]:
+def replaced_maps_method(replace_for: Callable[[Sample], Replace]) -> Callable[[Sample], trimesh.Trimesh]:
+    """An eval method meshing, for each sample, the model's maps as `replace_for(sample)` changes them."""
+
     def run(sample: Sample) -> trimesh.Trimesh:
-        converter = ReplacedMapsConverter(sample, combine)
+        converter = ReplacedMapsConverter(replace_for(sample))
         return converter_method("diffusion", rendered_picture, converter=converter)(sample)
 
     return run
+
+
+def with_truth(combine: Combine) -> Callable[[Sample], Replace]:
+    """Replacement by `combine(model maps, true maps)`, the true maps at the model's size."""
+
+    def replace_for(sample: Sample) -> Replace:
+        return lambda model, cutout: combine(model, true_maps(sample, cutout, model.front_z.shape[0]))
+
+    return replace_for
 
 
 def methods(seen: Callable[[ShapeMaps, ShapeMaps], None]) -> dict[str, Callable[[Sample], trimesh.Trimesh]]:
@@ -183,11 +194,15 @@ def methods(seen: Callable[[ShapeMaps, ShapeMaps], None]) -> dict[str, Callable[
     return {
         "inflate": converter_method("inflate", rendered_picture),
         "model": converter_method("diffusion", rendered_picture),
-        "true maps": replaced_maps_method(truth_after_seeing),
-        "true mid + model thick": replaced_maps_method(lambda model, truth: mixed_maps(truth, model)),
-        "model mid + true thick": replaced_maps_method(lambda model, truth: mixed_maps(model, truth)),
+        "true maps": replaced_maps_method(with_truth(truth_after_seeing)),
+        "true mid + model thick": replaced_maps_method(
+            with_truth(lambda model, truth: mixed_maps(truth, model))
+        ),
+        "model mid + true thick": replaced_maps_method(
+            with_truth(lambda model, truth: mixed_maps(model, truth))
+        ),
         "true front + model thick": replaced_maps_method(
-            lambda model, truth: front_and_thickness(truth, model)
+            with_truth(lambda model, truth: front_and_thickness(truth, model))
         ),
     }
 

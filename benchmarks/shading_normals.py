@@ -30,6 +30,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -39,7 +40,6 @@ from scipy import ndimage, sparse
 from scipy.sparse.linalg import spsolve
 from torch import nn
 
-from lift3d.api import Converter, ConvertOptions
 from lift3d.data.shards import read_shard
 from lift3d.data.synth import synthesize
 from lift3d.evaluate.heldout import converter_method, rendered_picture
@@ -52,7 +52,7 @@ from lift3d.images import extend_beyond_mask
 from lift3d.types import Cutout, Sample, ShapeMaps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from real_ceiling import true_maps  # noqa: E402  (a sibling benchmark script)
+from real_ceiling import Replace, replaced_maps_method, true_maps  # noqa: E402  (a sibling benchmark script)
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 SEED = 300_000_000  # training renders; held-out seeds start at 1,000,000,000
@@ -216,14 +216,19 @@ def integrate_front(
     return depth
 
 
-def refined_maps(model: ShapeMaps, cutout: Cutout, normals: np.ndarray) -> ShapeMaps:
-    """The model's front re-integrated from normals at PICTURE_PX, its back at the model's thickness."""
+def picture_mask(cutout: Cutout) -> np.ndarray:
+    """The cutout's object mask at PICTURE_PX."""
+    coverage = cv2.resize(
+        cutout.mask.astype(np.float32), (PICTURE_PX, PICTURE_PX), interpolation=cv2.INTER_AREA
+    )
+    return coverage > 0.5
+
+
+def refined_maps(model: ShapeMaps, inside: np.ndarray, normals: np.ndarray) -> ShapeMaps:
+    """The model's front re-integrated from normals at PICTURE_PX (`inside`: the object's
+    pixels there), its back at the model's thickness."""
     map_px = model.front_z.shape[0]
     factor = PICTURE_PX // map_px
-    inside = (
-        cv2.resize(cutout.mask.astype(np.float32), (PICTURE_PX, PICTURE_PX), interpolation=cv2.INTER_AREA)
-        > 0.5
-    )
     map_inside = inside.reshape(map_px, factor, map_px, factor).any(axis=(1, 3))
     anchor = cv2.resize(
         extend_beyond_mask(model.front_z.astype(np.float32), map_inside),
@@ -247,38 +252,31 @@ def refined_maps(model: ShapeMaps, cutout: Cutout, normals: np.ndarray) -> Shape
     return ShapeMaps(mask=model.mask, front_z=front, back_z=front - thickness)
 
 
-class RefinedConverter(Converter):
-    """The shipped model's converter with its front re-integrated from read (or true) normals."""
+def read_normals(network: ShadingNormals) -> Callable[[Sample], Replace]:
+    """Refinement by the normals the network reads from the cutout's picture."""
 
-    def __init__(self, sample: Sample, network: ShadingNormals | None) -> None:
-        super().__init__("diffusion")
-        self.sample, self.network = sample, network
-
-    def shape_maps(self, cutout: Cutout, options: ConvertOptions, seed: int) -> ShapeMaps:
-        model = super().shape_maps(cutout, options, seed)
-        inside = cv2.resize(
-            cutout.mask.astype(np.float32), (PICTURE_PX, PICTURE_PX), interpolation=cv2.INTER_AREA
+    def replace(model: ShapeMaps, cutout: Cutout) -> ShapeMaps:
+        inside = picture_mask(cutout)
+        picture = cv2.resize(
+            cutout.rgb.astype(np.float32), (PICTURE_PX, PICTURE_PX), interpolation=cv2.INTER_AREA
         )
-        if self.network is None:
-            truth = true_maps(self.sample, cutout, PICTURE_PX)
-            normals, _ = surface_normals(truth.front_z, inside > 0.5)
-        else:
-            picture = cv2.resize(
-                cutout.rgb.astype(np.float32), (PICTURE_PX, PICTURE_PX), interpolation=cv2.INTER_AREA
-            )
-            with torch.no_grad():
-                pictures = torch.from_numpy(network_input(picture, (inside > 0.5).astype(np.float32)))[None]
-                normals = self.network(pictures)[0].numpy()
-        return refined_maps(model, cutout, normals)
+        with torch.no_grad():
+            pictures = torch.from_numpy(network_input(picture, inside.astype(np.float32)))[None]
+            normals = network(pictures)[0].numpy()
+        return refined_maps(model, inside, normals)
+
+    return lambda sample: replace
 
 
-def refined_method(network: ShadingNormals | None):
-    def run(sample: Sample):
-        return converter_method("diffusion", rendered_picture, converter=RefinedConverter(sample, network))(
-            sample
-        )
+def true_normals(sample: Sample) -> Replace:
+    """Refinement by the normals of the true front surface: the integration's ceiling."""
 
-    return run
+    def replace(model: ShapeMaps, cutout: Cutout) -> ShapeMaps:
+        inside = picture_mask(cutout)
+        normals, _ = surface_normals(true_maps(sample, cutout, PICTURE_PX).front_z, inside)
+        return refined_maps(model, inside, normals)
+
+    return replace
 
 
 def main() -> None:
@@ -301,8 +299,8 @@ def main() -> None:
     methods = {
         "inflate": converter_method("inflate", rendered_picture),
         "model": converter_method("diffusion", rendered_picture),
-        "model + read normals": refined_method(network),
-        "model + true normals": refined_method(None),
+        "model + read normals": replaced_maps_method(read_normals(network)),
+        "model + true normals": replaced_maps_method(true_normals),
     }
     report = evaluate(samples, methods, EvalOptions(), progress=False)
     table = format_table(report)
